@@ -1,0 +1,79 @@
+/** One metric observation of one stream, as it enters the pipeline (decoded from Kafka or read from a file). */
+export interface MetricEvent<S = unknown> {
+  stream: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  /** One value per feature; length must equal the stream model's `features`. */
+  values: number[];
+  /** Position of the event in its stream. A replay sets the 0-based file row; the daemon leaves it unset and the window stage counts. */
+  index?: number;
+  /** Opaque provenance carried through the pipeline untouched (the daemon puts the Kafka partition/offset here). */
+  source?: S;
+}
+
+/** A full rolling window of one stream, ready for scoring. Values are raw (unscaled), row-major [seqStep][features]. */
+export interface Window {
+  stream: string;
+  model: string;
+  /** Index of the window's last point. */
+  index: number;
+  /** Timestamp (epoch ms) of the window's last point. */
+  ts: number;
+  values: Float32Array;
+  seqStep: number;
+  features: number;
+}
+
+export interface ScoredWindow extends Window {
+  /** Reconstruction MSE in scaled space: the anomaly score. */
+  score: number;
+  threshold: number;
+  anomalous: boolean;
+  /** Reconstruction in raw units, row-major [seqStep][features]. */
+  reconstruction: Float32Array;
+  /** Per-step MSE over features, length seqStep. */
+  stepErrors: Float32Array;
+}
+
+export type AlertState = 'open' | 'update' | 'resolved';
+
+export interface Alert {
+  /** Deterministic: derived from stream, model and the episode's start. Same episode → same id across open/update/resolved. */
+  alertId: string;
+  state: AlertState;
+  stream: string;
+  model: string;
+  /** Score of the window that caused this alert message (peak score for open/update; last score for resolved). */
+  score: number;
+  threshold: number;
+  startIndex: number;
+  peakIndex: number;
+  endIndex: number | null;
+  startTs: string;
+  peakTs: string;
+  endTs: string | null;
+  peak: {
+    score: number;
+    values: number[][];
+    reconstruction: number[][];
+    stepErrors: number[];
+  };
+}
+
+/** Why an event was not scored. Every rejected event reaches the dead-letter sink. */
+export type RejectReason =
+  | 'invalid_json'
+  | 'missing_field'
+  | 'non_finite_value'
+  | 'wrong_feature_count'
+  | 'invalid_timestamp'
+  | 'no_matching_model'
+  | 'out_of_order'
+  | 'duplicate_timestamp';
+
+export interface Rejected<S = unknown> {
+  reason: RejectReason;
+  detail: string;
+  stream?: string;
+  source?: S;
+}
