@@ -9,6 +9,8 @@ export interface MetricEvent<S = unknown> {
   index?: number;
   /** Opaque provenance carried through the pipeline untouched (the daemon puts the Kafka partition/offset here). */
   source?: S;
+  /** Wall-clock ms when the event was received, for event-to-score latency. */
+  receivedAt?: number;
 }
 
 /** A full rolling window of one stream, ready for scoring. Values are raw (unscaled), row-major [seqStep][features]. */
@@ -22,6 +24,8 @@ export interface Window {
   values: Float32Array;
   seqStep: number;
   features: number;
+  /** receivedAt of the window's last event. */
+  receivedAt?: number;
 }
 
 export interface ScoredWindow extends Window {
@@ -76,4 +80,28 @@ export interface Rejected<S = unknown> {
   detail: string;
   stream?: string;
   source?: S;
+}
+
+/** Inference work done for one model within a batch. */
+export interface InferenceStat {
+  model: string;
+  backend: string;
+  windows: number;
+  seconds: number;
+}
+
+/**
+ * What one micro-batch did. Every event that entered the pipeline appears in exactly one
+ * BatchResult (scored, still warming up, or rejected), and batches come out in arrival order,
+ * so a consumer may commit `sources` once it has delivered `alerts` and `rejected`.
+ */
+export interface BatchResult<S = unknown> {
+  scored: ScoredWindow[];
+  alerts: Alert[];
+  rejected: Rejected<S>[];
+  /** Provenance of every event this batch completes, in arrival order. */
+  sources: S[];
+  /** Number of events this batch completes (scored + warming up + rejected). */
+  events: number;
+  inference: InferenceStat[];
 }

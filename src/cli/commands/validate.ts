@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/load.js';
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check a configuration file and exit 0, or print every problem and exit 2')
+    .option('-c, --config <file>', 'configuration file', 'config/anomalyd.yaml')
+    .action((opts: { config: string }) => {
+      try {
+        const { config } = loadConfig(opts.config);
+        console.log(
+          `${opts.config}: ok (${Object.keys(config.models).length} model(s), ${config.streams.length} stream rule(s), input ${config.input.topics.join(', ')})`,
+        );
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+const brokers = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter((b) => b.length > 0))
+  .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')).min(1, 'at least one broker host:port'));
+
+const ssl = z.union([
+  z.boolean(),
+  z.strictObject({
+    ca: z.string().optional().describe('path to a PEM file'),
+    cert: z.string().optional(),
+    key: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+  }),
+]);
+
+const sasl = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+export const kafkaSchema = z.strictObject({
+  brokers,
+  clientId: z.string().min(1).default('anomalyd'),
+  groupId: z.string().min(1).default('anomalyd'),
+  ssl: ssl.default(false),
+  sasl: sasl.optional(),
+  connectionTimeoutMs: positiveInt.default(10_000),
+  /** Startup and reconnect backoff. */
+  retry: z
+    .strictObject({
+      initialRetryTimeMs: positiveInt.default(300),
+      maxRetryTimeMs: positiveInt.default(30_000),
+      retries: z.number().int().min(0).default(10),
+    })
+    .default({ initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 10 }),
+});
+
+export const inputSchema = z.strictObject({
+  topics: z.array(z.string().min(1)).min(1),
+  fromBeginning: z.boolean().default(false),
+  fields: z
+    .strictObject({
+      stream: z.string().min(1).default('stream'),
+      timestamp: z.string().min(1).default('ts'),
+      value: z.string().min(1).default('value'),
+      values: z.string().min(1).default('values'),
+    })
+    .default({ stream: 'stream', timestamp: 'ts', value: 'value', values: 'values' }),
+});
+
+export const alertPolicySchema = z.strictObject({
+  /** Consecutive above-threshold windows before an episode opens. */
+  openAfter: positiveInt.default(1),
+  /** Consecutive below-threshold windows before an open episode resolves. */
+  resolveAfter: positiveInt.default(5),
+});
+
+export const streamRuleSchema = z
+  .strictObject({
+    match: z.string().min(1).optional().describe('glob on the stream id'),
+    regex: z.string().min(1).optional().describe('regular expression on the stream id'),
+    model: z.string().min(1),
+    threshold: z.number().positive().optional(),
+    alert: alertPolicySchema.default({ openAfter: 1, resolveAfter: 5 }),
+  })
+  .refine((r) => (r.match === undefined) !== (r.regex === undefined), {
+    message: 'exactly one of `match` (glob) or `regex`',
+  })
+  .refine(
+    (r) => {
+      if (r.regex === undefined) return true;
+      try {
+        new RegExp(r.regex);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'a valid regular expression', path: ['regex'] },
+  );
+
+export const configSchema = z
+  .strictObject({
+    kafka: kafkaSchema,
+    input: inputSchema,
+    alerts: z.strictObject({ topic: z.string().min(1).default('anomalyd.alerts') }).default({ topic: 'anomalyd.alerts' }),
+    deadLetter: z
+      .strictObject({ topic: z.string().min(1).default('anomalyd.dead-letter') })
+      .default({ topic: 'anomalyd.dead-letter' }),
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        host: z.string().min(1).default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(9464),
+        /** Streams beyond this many get folded into stream="__other__" in per-stream metrics. */
+        maxStreamLabels: positiveInt.default(1000),
+      })
+      .default({ enabled: true, host: '0.0.0.0', port: 9464, maxStreamLabels: 1000 }),
+    inference: z
+      .strictObject({
+        backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+        maxBatch: positiveInt.default(1024),
+        maxLatencyMs: positiveInt.default(50),
+      })
+      .default({ backend: 'auto', maxBatch: 1024, maxLatencyMs: 50 }),
+    daemon: z
+      .strictObject({
+        /** Events fetched but not yet committed; above it partitions are paused. */
+        maxInFlight: positiveInt.default(20_000),
+        shutdownTimeoutMs: positiveInt.default(15_000),
+      })
+      .default({ maxInFlight: 20_000, shutdownTimeoutMs: 15_000 }),
+    logging: z
+      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+      .default({ level: 'info' }),
+    /** Model name → model directory (relative paths resolve against the config file's folder). */
+    models: z.record(z.string().min(1), z.string().min(1)).refine((m) => Object.keys(m).length > 0, {
+      message: 'at least one model',
+    }),
+    /** First matching rule wins. */
+    streams: z.array(streamRuleSchema).min(1),
+  })
+  .superRefine((cfg, ctx) => {
+    cfg.streams.forEach((rule, i) => {
+      if (!(rule.model in cfg.models)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'model'],
+          message: `a model named in \`models\` (one of: ${Object.keys(cfg.models).join(', ')})`,
+        });
+      }
+    });
+  });
+
+export type AnomalydConfig = z.infer<typeof configSchema>;
+export type KafkaConfig = AnomalydConfig['kafka'];
+export type StreamRule = AnomalydConfig['streams'][number];
+export type AlertPolicy = StreamRule['alert'];
