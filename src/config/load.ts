@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type AnomalydConfig } from './schema.js';
+import { configSchema, crossCheck, type AnomalydConfig } from './schema.js';
 import { interpolateEnv } from './interpolate.js';
 
 export interface ConfigIssue {
@@ -72,16 +72,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     );
   }
   const result = configSchema.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new ConfigError(
-      file,
-      result.error.issues.map((issue) => ({
-        path: formatPath(issue.path),
-        message: describeIssue(issue),
-        line: lineOf(doc, text, issue.path),
-      })),
-    );
-  }
+  const issues: ConfigIssue[] = [
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))),
+    ...crossCheck(raw),
+  ].map((i) => ({ path: formatPath(i.path), message: i.message, line: lineOf(doc, text, i.path) }));
+  if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
   const base = dirname(resolve(file));
   const modelDirs = Object.fromEntries(
     Object.entries(result.data.models).map(([name, dir]) => [name, isAbsolute(dir) ? dir : resolve(base, dir)]),

@@ -124,18 +124,20 @@ export const configSchema = z
     }),
     /** First matching rule wins. */
     streams: z.array(streamRuleSchema).min(1),
-  })
-  .superRefine((cfg, ctx) => {
-    cfg.streams.forEach((rule, i) => {
-      if (!(rule.model in cfg.models)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['streams', i, 'model'],
-          message: `a model named in \`models\` (one of: ${Object.keys(cfg.models).join(', ')})`,
-        });
-      }
-    });
   });
+
+/** Cross-field checks, run on the raw tree so they are reported together with schema errors. */
+export function crossCheck(raw: unknown): { path: (string | number)[]; message: string }[] {
+  const cfg = raw as { models?: unknown; streams?: unknown };
+  if (!cfg || typeof cfg.models !== 'object' || cfg.models === null || !Array.isArray(cfg.streams)) return [];
+  const names = Object.keys(cfg.models);
+  return cfg.streams.flatMap((rule: unknown, i) => {
+    const model = (rule as { model?: unknown } | null)?.model;
+    return typeof model === 'string' && !names.includes(model)
+      ? [{ path: ['streams', i, 'model'], message: `expected a model named in \`models\` (one of: ${names.join(', ')})` }]
+      : [];
+  });
+}
 
 export type AnomalydConfig = z.infer<typeof configSchema>;
 export type KafkaConfig = AnomalydConfig['kafka'];

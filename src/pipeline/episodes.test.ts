@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { EpisodeTracker, alertId } from './episodes.js';
+import type { Alert, ScoredWindow } from './types.js';
+
+function win(index: number, score: number, threshold = 1, stream = 's'): ScoredWindow {
+  return {
+    stream,
+    model: 'm',
+    index,
+    ts: Date.UTC(2026, 0, 1) + index * 60_000,
+    values: new Float32Array([index, index + 1]),
+    seqStep: 2,
+    features: 1,
+    score,
+    threshold,
+    anomalous: score > threshold,
+    reconstruction: new Float32Array([0, 0]),
+    stepErrors: new Float32Array([score, score]),
+  };
+}
+
+function run(scores: number[], policy = { openAfter: 1, resolveAfter: 2 }): Alert[] {
+  const t = new EpisodeTracker();
+  return scores.map((s, i) => t.observe(win(i, s), policy)).filter((a): a is Alert => a !== null);
+}
+
+describe('EpisodeTracker', () => {
+  it('opens at the first anomalous window, updates on a higher peak, resolves after resolveAfter normal windows', () => {
+    const alerts = run([0.1, 2, 3, 2.5, 0.1, 0.2, 0.1]);
+    expect(alerts.map((a) => a.state)).toEqual(['open', 'update', 'resolved']);
+    const [open, update, resolved] = alerts;
+    expect(open).toMatchObject({ startIndex: 1, peakIndex: 1, endIndex: null, endTs: null, score: 2 });
+    expect(update).toMatchObject({ startIndex: 1, peakIndex: 2, score: 3 });
+    expect(resolved).toMatchObject({ startIndex: 1, peakIndex: 2, endIndex: 3, score: 0.2 });
+    expect(resolved.endTs).toBe(new Date(Date.UTC(2026, 0, 1) + 3 * 60_000).toISOString());
+    expect(new Set(alerts.map((a) => a.alertId)).size).toBe(1);
+    expect(resolved.peak.values).toEqual([[2], [3]]);
+  });
+
+  it('keeps one episode across a dip shorter than resolveAfter', () => {
+    const alerts = run([2, 0.1, 2, 0.1, 0.1]);
+    expect(alerts.map((a) => a.state)).toEqual(['open', 'resolved']);
+    expect(alerts[1]).toMatchObject({ startIndex: 0, endIndex: 2 });
+  });
+
+  it('needs openAfter consecutive anomalous windows and starts the episode at the first of them', () => {
+    const alerts = run([2, 0.1, 2, 5, 3, 0, 0], { openAfter: 2, resolveAfter: 2 });
+    expect(alerts.map((a) => a.state)).toEqual(['open', 'resolved']);
+    expect(alerts[0]).toMatchObject({ startIndex: 2, peakIndex: 3, score: 5 });
+  });
+
+  it('treats a score equal to the threshold as normal', () => {
+    expect(run([1, 1, 1])).toEqual([]);
+  });
+
+  it('gives each episode its own deterministic id', () => {
+    const alerts = run([2, 0, 0, 2, 0, 0]);
+    const ids = alerts.filter((a) => a.state === 'open').map((a) => a.alertId);
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(ids[0]).toBe(alertId('s', 'm', Date.UTC(2026, 0, 1)));
+  });
+
+  it('tracks streams independently', () => {
+    const t = new EpisodeTracker();
+    const p = { openAfter: 1, resolveAfter: 1 };
+    expect(t.observe(win(0, 2, 1, 'a'), p)?.state).toBe('open');
+    expect(t.observe(win(0, 0, 1, 'b'), p)).toBeNull();
+    expect(t.isOpen('a')).toBe(true);
+    expect(t.isOpen('b')).toBe(false);
+  });
+});

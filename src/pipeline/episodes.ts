@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import type { AlertPolicy } from '../config/schema.js';
+import type { Alert, AlertState, ScoredWindow } from './types.js';
+
+interface Mark {
+  index: number;
+  ts: number;
+}
+
+interface Peak extends Mark {
+  window: ScoredWindow;
+}
+
+interface StreamEpisode {
+  /** Consecutive windows above the threshold (while closed) and the first of them. */
+  aboveRun: number;
+  runStart: Mark | null;
+  runPeak: Peak | null;
+  /** Consecutive windows below the threshold while open. */
+  belowRun: number;
+  open: boolean;
+  start: Mark | null;
+  peak: Peak | null;
+  lastAbove: Mark | null;
+  alertId: string;
+}
+
+/**
+ * Turns each stream's scored windows into alert episodes: consecutive above-threshold windows are
+ * one anomaly. `open` when `openAfter` consecutive windows are above the threshold, `update` when
+ * the peak score grows, `resolved` once `resolveAfter` consecutive windows are below it. A window
+ * exactly at the threshold counts as normal.
+ */
+export class EpisodeTracker {
+  private readonly streams = new Map<string, StreamEpisode>();
+
+  observe(w: ScoredWindow, policy: AlertPolicy): Alert | null {
+    let s = this.streams.get(w.stream);
+    if (s === undefined) {
+      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '' };
+      this.streams.set(w.stream, s);
+    }
+    const mark = { index: w.index, ts: w.ts };
+    if (w.anomalous) {
+      s.belowRun = 0;
+      s.lastAbove = mark;
+      if (s.open) {
+        if (w.score > s.peak!.window.score) {
+          s.peak = { ...mark, window: w };
+          return this.alert(s, 'update', w);
+        }
+        return null;
+      }
+      s.aboveRun++;
+      if (s.runStart === null) s.runStart = mark;
+      if (s.runPeak === null || w.score > s.runPeak.window.score) s.runPeak = { ...mark, window: w };
+      if (s.aboveRun < policy.openAfter) return null;
+      s.open = true;
+      s.start = s.runStart;
+      s.peak = s.runPeak;
+      s.alertId = alertId(w.stream, w.model, s.start.ts);
+      return this.alert(s, 'open', w);
+    }
+    s.aboveRun = 0;
+    s.runStart = null;
+    s.runPeak = null;
+    if (!s.open) return null;
+    s.belowRun++;
+    if (s.belowRun < policy.resolveAfter) return null;
+    const resolved = this.alert(s, 'resolved', w);
+    s.open = false;
+    s.start = null;
+    s.peak = null;
+    s.belowRun = 0;
+    return resolved;
+  }
+
+  isOpen(stream: string): boolean {
+    return this.streams.get(stream)?.open ?? false;
+  }
+
+  drop(predicate: (stream: string) => boolean): void {
+    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+  }
+
+  private alert(s: StreamEpisode, state: AlertState, current: ScoredWindow): Alert {
+    const start = s.start!;
+    const peak = s.peak!;
+    const end = state === 'resolved' ? s.lastAbove! : null;
+    const pw = peak.window;
+    return {
+      alertId: s.alertId,
+      state,
+      stream: current.stream,
+      model: current.model,
+      score: state === 'resolved' ? current.score : pw.score,
+      threshold: current.threshold,
+      startIndex: start.index,
+      peakIndex: peak.index,
+      endIndex: end?.index ?? null,
+      startTs: iso(start.ts),
+      peakTs: iso(peak.ts),
+      endTs: end ? iso(end.ts) : null,
+      peak: {
+        score: pw.score,
+        values: rows(pw.values, pw.features),
+        reconstruction: rows(pw.reconstruction, pw.features),
+        stepErrors: Array.from(pw.stepErrors),
+      },
+    };
+  }
+}
+
+/** Stable across restarts and replays: the same episode start of the same stream and model gives the same id. */
+export function alertId(stream: string, model: string, startTs: number): string {
+  return createHash('sha256').update(`${stream}\u0000${model}\u0000${startTs}`).digest('hex').slice(0, 24);
+}
+
+function iso(ts: number): string {
+  return new Date(ts).toISOString();
+}
+
+function rows(flat: Float32Array, features: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < flat.length; i += features) out.push(Array.from(flat.subarray(i, i + features), round6));
+  return out;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

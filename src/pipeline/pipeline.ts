@@ -1,0 +1,89 @@
+import { concatMap, map, type OperatorFunction } from 'rxjs';
+import type { AlertPolicy } from '../config/schema.js';
+import { EpisodeTracker } from './episodes.js';
+import { microBatch } from './micro-batch.js';
+import type { StreamRouter } from './router.js';
+import { scoreWindows } from './score-batch.js';
+import type { PipelineModel } from './scoring-model.js';
+import type { Alert, BatchResult, MetricEvent, Rejected, Window } from './types.js';
+import { StreamWindows } from './windows.js';
+
+export interface PipelineOptions {
+  router: StreamRouter;
+  models: ReadonlyMap<string, PipelineModel>;
+  maxBatch: number;
+  maxLatencyMs: number;
+}
+
+/** An input is either an event or something a decoder already rejected (so it is delivered and committed in order). */
+export type PipelineInput<S> = MetricEvent<S> | { rejected: Rejected<S> };
+
+type Staged<S> =
+  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; source?: S }
+  | { kind: 'warming'; source?: S }
+  | { kind: 'rejected'; rejected: Rejected<S> };
+
+/**
+ * The scoring pipeline shared by the daemon and the offline replay:
+ * event → route → per-stream window → micro-batch → batched inference → threshold → alert episodes.
+ * State (windows, episodes) lives in the instance, so one instance serves one input stream.
+ */
+export class ScoringPipeline<S = unknown> {
+  readonly windows = new StreamWindows();
+  readonly episodes = new EpisodeTracker();
+
+  constructor(private readonly opts: PipelineOptions) {}
+
+  operator(): OperatorFunction<PipelineInput<S>, BatchResult<S>> {
+    return (input) =>
+      input.pipe(
+        map((item) => this.stage(item)),
+        microBatch(this.opts.maxBatch, this.opts.maxLatencyMs),
+        concatMap((batch) => this.process(batch)),
+      );
+  }
+
+  /** Forget the state of streams, e.g. after their partitions were revoked. */
+  dropStreams(predicate: (stream: string) => boolean): number {
+    this.episodes.drop(predicate);
+    return this.windows.drop(predicate);
+  }
+
+  private stage(item: PipelineInput<S>): Staged<S> {
+    if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
+    const route = this.opts.router.route(item.stream);
+    if (route === null) {
+      return {
+        kind: 'rejected',
+        rejected: { reason: 'no_matching_model', detail: `no stream rule matches "${item.stream}"`, stream: item.stream, source: item.source },
+      };
+    }
+    const outcome = this.windows.push(item, route);
+    if (outcome === 'warming') return { kind: 'warming', source: item.source };
+    if ('reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
+    return { kind: 'window', window: outcome, threshold: route.threshold, policy: route.policy, source: item.source };
+  }
+
+  private async process(batch: Staged<S>[]): Promise<BatchResult<S>> {
+    const staged = batch.filter((s): s is Extract<Staged<S>, { kind: 'window' }> => s.kind === 'window');
+    const { scored, inference } = await scoreWindows(
+      staged.map((s) => s.window),
+      staged.map((s) => s.threshold),
+      this.opts.models,
+    );
+    const alerts: Alert[] = [];
+    scored.forEach((w, i) => {
+      const alert = this.episodes.observe(w, staged[i].policy);
+      if (alert) alerts.push(alert);
+    });
+    const rejected: Rejected<S>[] = [];
+    const sources: S[] = [];
+    for (const s of batch) {
+      if (s.kind === 'rejected') {
+        rejected.push(s.rejected);
+        if (s.rejected.source !== undefined) sources.push(s.rejected.source);
+      } else if (s.source !== undefined) sources.push(s.source);
+    }
+    return { scored, alerts, rejected, sources, events: batch.length, inference };
+  }
+}

@@ -1,0 +1,65 @@
+import picomatch from 'picomatch';
+import type { AlertPolicy } from '../config/schema.js';
+
+export interface RouteRule {
+  match?: string;
+  regex?: string;
+  model: string;
+  threshold?: number;
+  alert: AlertPolicy;
+}
+
+/** What the pipeline needs to know about a model to route and window a stream. */
+export interface ModelShape {
+  seqStep: number;
+  features: number;
+  threshold: number;
+}
+
+export interface Route {
+  model: string;
+  seqStep: number;
+  features: number;
+  threshold: number;
+  policy: AlertPolicy;
+}
+
+/**
+ * Maps a stream id to its model, threshold and alert policy: the first rule that matches wins.
+ * Decisions are cached per stream id (including "no rule"), so the hot path is one Map lookup.
+ */
+export class StreamRouter {
+  private readonly compiled: { test: (s: string) => boolean; route: Route }[];
+  private readonly cache = new Map<string, Route | null>();
+
+  constructor(rules: readonly RouteRule[], models: ReadonlyMap<string, ModelShape>) {
+    this.compiled = rules.map((rule, i) => {
+      const shape = models.get(rule.model);
+      if (!shape) throw new Error(`streams[${i}].model: no model named "${rule.model}" is loaded`);
+      const test = rule.regex !== undefined ? regexTest(new RegExp(rule.regex)) : picomatch(rule.match ?? '*', { dot: true });
+      return {
+        test,
+        route: {
+          model: rule.model,
+          seqStep: shape.seqStep,
+          features: shape.features,
+          threshold: rule.threshold ?? shape.threshold,
+          policy: rule.alert,
+        },
+      };
+    });
+  }
+
+  route(stream: string): Route | null {
+    let route = this.cache.get(stream);
+    if (route === undefined) {
+      route = this.compiled.find((c) => c.test(stream))?.route ?? null;
+      this.cache.set(stream, route);
+    }
+    return route;
+  }
+}
+
+function regexTest(re: RegExp): (s: string) => boolean {
+  return (s) => re.test(s);
+}

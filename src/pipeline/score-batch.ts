@@ -1,0 +1,50 @@
+import type { PipelineModel } from './scoring-model.js';
+import type { InferenceStat, ScoredWindow, Window } from './types.js';
+
+/**
+ * Scores windows with one predict call per model. Returns scored windows in input order.
+ * `thresholds[i]` is the threshold that applies to `windows[i]` (its stream's route).
+ */
+export async function scoreWindows(
+  windows: readonly Window[],
+  thresholds: readonly number[],
+  models: ReadonlyMap<string, PipelineModel>,
+): Promise<{ scored: ScoredWindow[]; inference: InferenceStat[] }> {
+  const scored = new Array<ScoredWindow>(windows.length);
+  const inference: InferenceStat[] = [];
+  for (const [name, positions] of groupByModel(windows)) {
+    const model = models.get(name);
+    if (!model) throw new Error(`no loaded model named "${name}"`);
+    const size = model.seqStep * model.features;
+    const input = new Float32Array(positions.length * size);
+    positions.forEach((p, i) => model.scaleInto(windows[p].values, input, i * size));
+    const started = performance.now();
+    const out = await model.score(input, positions.length);
+    inference.push({ model: name, backend: model.backend, windows: positions.length, seconds: (performance.now() - started) / 1000 });
+    model.unscaleInPlace(out.reconstruction);
+    positions.forEach((p, i) => {
+      const w = windows[p];
+      const score = out.mse[i];
+      const threshold = thresholds[p];
+      scored[p] = {
+        ...w,
+        score,
+        threshold,
+        anomalous: score > threshold,
+        reconstruction: out.reconstruction.subarray(i * size, (i + 1) * size),
+        stepErrors: out.stepErrors.subarray(i * model.seqStep, (i + 1) * model.seqStep),
+      };
+    });
+  }
+  return { scored, inference };
+}
+
+function groupByModel(windows: readonly Window[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  windows.forEach((w, i) => {
+    let g = groups.get(w.model);
+    if (!g) groups.set(w.model, (g = []));
+    g.push(i);
+  });
+  return groups;
+}

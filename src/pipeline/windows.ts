@@ -1,0 +1,84 @@
+import type { MetricEvent, Rejected, Window } from './types.js';
+import type { Route } from './router.js';
+
+interface StreamState {
+  ring: Float32Array;
+  /** Events accepted so far. */
+  count: number;
+  lastTs: number;
+  nextIndex: number;
+}
+
+export type WindowOutcome = Window | 'warming' | Rejected;
+
+/**
+ * Per-stream rolling windows of the last `seqStep` events.
+ *
+ * Ordering rule: a stream's timestamps must increase. An event whose timestamp equals the last
+ * accepted one is a duplicate (typically an upstream retry) and one that is older arrived out of
+ * order; both are rejected with that reason rather than scored, because inserting them would
+ * rewrite windows that were already scored and alerted on.
+ */
+export class StreamWindows {
+  private readonly streams = new Map<string, StreamState>();
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  push(event: MetricEvent, route: Route): WindowOutcome {
+    const { seqStep, features } = route;
+    if (event.values.length !== features) {
+      return reject(event, 'wrong_feature_count', `expected ${features} value(s), got ${event.values.length}`);
+    }
+    let state = this.streams.get(event.stream);
+    if (state === undefined) {
+      state = { ring: new Float32Array(seqStep * features), count: 0, lastTs: -Infinity, nextIndex: 0 };
+      this.streams.set(event.stream, state);
+    } else if (event.ts <= state.lastTs) {
+      return event.ts === state.lastTs
+        ? reject(event, 'duplicate_timestamp', `timestamp ${event.ts} repeats the stream's last one`)
+        : reject(event, 'out_of_order', `timestamp ${event.ts} is older than the stream's last ${state.lastTs}`);
+    }
+    const slot = (state.count % seqStep) * features;
+    for (let f = 0; f < features; f++) state.ring[slot + f] = event.values[f];
+    state.count++;
+    state.lastTs = event.ts;
+    const index = event.index ?? state.nextIndex;
+    state.nextIndex = index + 1;
+    if (state.count < seqStep) return 'warming';
+
+    // Unroll the ring oldest-first into the window.
+    const values = new Float32Array(seqStep * features);
+    const oldest = (state.count % seqStep) * features;
+    const tail = state.ring.length - oldest;
+    values.set(state.ring.subarray(oldest), 0);
+    if (oldest > 0) values.set(state.ring.subarray(0, oldest), tail);
+    return {
+      stream: event.stream,
+      model: route.model,
+      index,
+      ts: event.ts,
+      values,
+      seqStep,
+      features,
+      receivedAt: event.receivedAt,
+    };
+  }
+
+  /** Forget streams, e.g. those of partitions revoked in a consumer-group rebalance. */
+  drop(predicate: (stream: string) => boolean): number {
+    let dropped = 0;
+    for (const stream of this.streams.keys()) {
+      if (predicate(stream)) {
+        this.streams.delete(stream);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+}
+
+function reject(event: MetricEvent, reason: Rejected['reason'], detail: string): Rejected {
+  return { reason, detail, stream: event.stream, source: event.source };
+}
