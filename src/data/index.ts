@@ -1,0 +1,3 @@
+export { readSeries } from './read-series.js';
+export { SeriesReadError, seriesToMatrix, type Series, type ReadSeriesOptions } from './series.js';
+export { parseTimestamp } from './timestamp.js';
