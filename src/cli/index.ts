@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './errors.js';
 import { register as validate } from './commands/validate.js';
+import { register as kafkaLocal } from './commands/kafka-local.js';
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
   version: string;
@@ -15,7 +16,7 @@ const program = new Command('anomalyd')
   .exitOverride();
 
 // One module per command, each registering itself.
-for (const register of [validate]) register(program);
+for (const register of [validate, kafkaLocal]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { defaultCacheDir, resolveKafkaJars, startLocalKafka } from '../../kafka/local-broker/index.js';
+import { readLogTail } from '../../kafka/local-broker/maven-broker.js';
+import { logger } from '../../log.js';
+import { UsageError } from '../errors.js';
+
+interface KafkaLocalOptions {
+  port?: string;
+  cache?: string;
+  prepareOnly?: boolean;
+}
+
+function parsePort(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: "${raw}" is not a TCP port (1-65535)`);
+  return port;
+}
+
+function nextTerminationSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const handler = (signal: NodeJS.Signals) => {
+      for (const s of signals) process.removeListener(s, handler);
+      resolveSignal(signal);
+    };
+    for (const s of signals) process.on(s, handler);
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('kafka-local')
+    .description(
+      'run a single-node Kafka broker in the foreground for development and tests; prints "bootstrap=HOST:PORT" on stdout once it accepts clients, stops on SIGINT/SIGTERM',
+    )
+    .option('--port <n>', 'PLAINTEXT port on 127.0.0.1 (default: a free port)')
+    .option('--cache <dir>', 'where Kafka jars from Maven Central are kept (default: .cache/kafka in the repository)')
+    .option('--prepare-only', 'only fetch the Kafka jars into the cache, then exit')
+    .action(async (opts: KafkaLocalOptions) => {
+      const log = logger().child({ cmd: 'kafka-local' });
+      const port = parsePort(opts.port);
+      const cacheDir = opts.cache ? resolve(opts.cache) : defaultCacheDir();
+
+      if (opts.prepareOnly) {
+        const jars = await resolveKafkaJars(cacheDir, process.env, (m) => log.info(m));
+        log.info({ jars: jars.jars.length, classpathFile: jars.classpathFile }, jars.downloaded ? 'Kafka jars resolved' : 'Kafka jars already cached');
+        console.log(`classpath=${jars.classpathFile}`);
+        return;
+      }
+
+      // Listen before starting so a signal during startup still cleans up.
+      const signal = nextTerminationSignal();
+      const startedAt = Date.now();
+      const kafka = await startLocalKafka({ port, cacheDir, onProgress: (m) => log.info(m) });
+      log.info({ how: kafka.how, pid: kafka.pid, logFile: kafka.logFile, startupMs: Date.now() - startedAt }, 'Kafka is accepting clients');
+      console.log(`bootstrap=${kafka.brokers.join(',')}`);
+
+      const keepAlive = setInterval(() => {}, 60_000);
+      const outcome = await Promise.race([
+        signal.then((s) => ({ kind: 'signal' as const, signal: s })),
+        ...(kafka.exited ? [kafka.exited.then(() => ({ kind: 'exited' as const }))] : []),
+      ]);
+      clearInterval(keepAlive);
+      if (outcome.kind === 'exited') {
+        const logTail = kafka.logFile ? readLogTail(kafka.logFile) : '';
+        await kafka.stop();
+        throw new Error(`the Kafka broker exited on its own${logTail ? `\n--- last lines of the broker log ---\n${logTail}` : ''}`);
+      }
+      log.info({ signal: outcome.signal }, 'stopping Kafka');
+      await kafka.stop();
+      log.info('Kafka stopped');
+    });
+}

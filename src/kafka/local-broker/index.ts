@@ -1,0 +1,52 @@
+import { dockerEngineReachable, startWithTestcontainers } from './docker.js';
+import { brokersFromEnv, kafkaFromEnv } from './from-env.js';
+import { startMavenKafka } from './maven-broker.js';
+import { defaultCacheDir } from './repo-root.js';
+import type { LocalKafka, StartLocalKafkaOptions } from './types.js';
+import { waitForBroker } from './wait-ready.js';
+
+export type { LocalKafka, LocalKafkaMechanism, StartLocalKafkaOptions } from './types.js';
+export { quietKafkaLogging } from './kafkajs-quiet.js';
+export { waitForBroker } from './wait-ready.js';
+export { resolveKafkaJars, kafkaVersion } from './maven-jars.js';
+export { defaultCacheDir } from './repo-root.js';
+export { dockerEngineReachable } from './docker.js';
+
+/**
+ * A Kafka cluster for local runs and tests, from the first source that is available:
+ * 1. `KAFKA_BROKERS` in the environment (an existing cluster; `stop()` does nothing);
+ * 2. a reachable Docker engine → a broker container via testcontainers;
+ * 3. Java 17+ and Maven → Apache Kafka jars from Maven Central, run as a child JVM.
+ * Resolves only once the broker answers a kafkajs metadata request.
+ */
+export async function startLocalKafka(opts: StartLocalKafkaOptions = {}): Promise<LocalKafka> {
+  const env = opts.env ?? process.env;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+
+  const fromEnv = brokersFromEnv(env);
+  if (fromEnv) return ready(kafkaFromEnv(fromEnv), readyTimeoutMs);
+
+  if (await dockerEngineReachable(env)) {
+    opts.onProgress?.('Docker engine reachable: starting a Kafka container with testcontainers');
+    return ready(await startWithTestcontainers(opts.port), readyTimeoutMs);
+  }
+
+  return startMavenKafka({
+    port: opts.port,
+    cacheDir: opts.cacheDir ?? defaultCacheDir(),
+    env,
+    readyTimeoutMs,
+    onProgress: opts.onProgress,
+  });
+}
+
+/** Waits until `kafka` serves clients; stops it (if ours) and rethrows when it does not. */
+async function ready(kafka: LocalKafka, timeoutMs: number): Promise<LocalKafka> {
+  try {
+    await waitForBroker(kafka.brokers, { timeoutMs });
+    return kafka;
+  } catch (err) {
+    await kafka.stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,165 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { freeLoopbackPort } from './free-port.js';
+import { requireJava17 } from './java-tools.js';
+import { resolveKafkaJars, tail } from './maven-jars.js';
+import type { LocalKafka } from './types.js';
+import { waitForBroker } from './wait-ready.js';
+
+const JVM_OPTS = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', '-Dorg.slf4j.simpleLogger.showDateTime=true'];
+
+export interface MavenBrokerOptions {
+  port?: number;
+  cacheDir: string;
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs: number;
+  onProgress?: (message: string) => void;
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (Kafka avoids a leading '-'). */
+function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function serverProperties(port: number, controllerPort: number, logDir: string): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${logDir}`,
+    'num.partitions=3',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=3',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=3',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=true',
+    'delete.topic.enable=true',
+    // A throwaway broker: keep disk and file handles small.
+    'log.segment.bytes=16777216',
+    'log.retention.hours=1',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Runs Apache Kafka (resolved from Maven Central) as a single-node KRaft broker+controller in a child JVM,
+ * with storage and its log in a fresh temp folder that `stop()` removes.
+ */
+export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKafka> {
+  const java = requireJava17(opts.env);
+  const { jars, version } = await resolveKafkaJars(opts.cacheDir, opts.env, opts.onProgress);
+  const classpath = jars.join(delimiter);
+
+  const port = opts.port ?? (await freeLoopbackPort());
+  let controllerPort = await freeLoopbackPort();
+  while (controllerPort === port) controllerPort = await freeLoopbackPort();
+
+  const workDir = mkdtempSync(join(tmpdir(), 'anomalyd-kafka-'));
+  const dataDir = join(workDir, 'data');
+  const logFile = join(workDir, 'broker.log');
+  const propsFile = join(workDir, 'server.properties');
+  mkdirSync(dataDir);
+  writeFileSync(propsFile, serverProperties(port, controllerPort, dataDir));
+  const fail = (message: string): never => {
+    const logTail = readLogTail(logFile);
+    rmSync(workDir, { recursive: true, force: true });
+    throw new Error(logTail ? `${message}\n--- last lines of the broker log ---\n${logTail}` : message);
+  };
+
+  opts.onProgress?.(`formatting KRaft storage in ${dataDir}`);
+  const format = spawnSync(
+    java,
+    ['-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propsFile],
+    { encoding: 'utf8', env: opts.env, timeout: 120_000 },
+  );
+  if (format.error || format.status !== 0) {
+    writeFileSync(logFile, `${format.stdout ?? ''}${format.stderr ?? ''}`);
+    fail(`kafka storage format failed (${format.error?.message ?? `exit ${format.status}`})`);
+  }
+
+  opts.onProgress?.(`starting Apache Kafka ${version} on 127.0.0.1:${port} (log: ${logFile})`);
+  const logFd = openSync(logFile, 'a');
+  let jvm: ChildProcess;
+  try {
+    jvm = spawn(java, [...JVM_OPTS, '-cp', classpath, 'kafka.Kafka', propsFile], {
+      env: opts.env,
+      stdio: ['ignore', logFd, logFd],
+      cwd: workDir,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) => {
+    jvm.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    });
+    jvm.once('error', (err) => {
+      exit = { code: null, signal: null };
+      writeFileSync(logFile, `could not start ${java}: ${err.message}\n`, { flag: 'a' });
+      resolve();
+    });
+  });
+
+  // If this process goes away without calling stop(), do not leave the JVM or its files behind.
+  const onExit = () => {
+    if (!exit) jvm.kill('SIGKILL');
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      process.removeListener('exit', onExit);
+      if (!exit) {
+        jvm.kill('SIGTERM');
+        const killTimer = setTimeout(() => jvm.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(killTimer);
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const brokers = [`127.0.0.1:${port}`];
+  try {
+    await waitForBroker(brokers, {
+      timeoutMs: opts.readyTimeoutMs,
+      abortReason: () => (exit ? new Error(`the Kafka JVM exited early (code ${exit.code}, signal ${exit.signal})`) : undefined),
+    });
+  } catch (err) {
+    const logTail = readLogTail(logFile);
+    await stop();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(logTail ? `${message}\n--- last lines of the broker log ---\n${logTail}` : message);
+  }
+  return { brokers, how: 'maven', stop, pid: jvm.pid, logFile, exited };
+}
+
+export function readLogTail(logFile: string): string {
+  try {
+    return tail(readFileSync(logFile, 'utf8'), 40);
+  } catch {
+    return '';
+  }
+}
