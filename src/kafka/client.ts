@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client from anomalyd's kafka config, logging through the daemon's logger. */
+export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  const options: KafkaJsConfig = {
+    clientId: cfg.clientId,
+    brokers: cfg.brokers,
+    connectionTimeout: cfg.connectionTimeoutMs,
+    retry: {
+      initialRetryTime: cfg.retry.initialRetryTimeMs,
+      maxRetryTime: cfg.retry.maxRetryTimeMs,
+      retries: cfg.retry.retries,
+    },
+    // kafkajs' INFO lines are routine chatter; WARN and above reach our log.
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...extra } = entry.log;
+      kafkaLog[levels[level] ?? 'info']({ ...extra, namespace: entry.namespace }, message);
+    },
+  };
+  if (cfg.ssl === true) options.ssl = true;
+  else if (cfg.ssl) {
+    const read = (f?: string) => (f ? readFileSync(f, 'utf8') : undefined);
+    options.ssl = { ca: read(cfg.ssl.ca), cert: read(cfg.ssl.cert), key: read(cfg.ssl.key), rejectUnauthorized: cfg.ssl.rejectUnauthorized };
+  }
+  if (cfg.sasl) options.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions;
+  return new Kafka(options);
+}

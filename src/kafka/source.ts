@@ -1,0 +1,166 @@
+import { Subject, type Observable } from 'rxjs';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../log.js';
+import { decodeEvent, type Decoded, type EventFields } from './decode.js';
+import type { KafkaSourceRef } from './source-ref.js';
+
+export interface SourceOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning: boolean;
+  fields: EventFields;
+  /** Fetched-but-not-completed events above which all partitions pause. */
+  maxInFlight: number;
+}
+
+export type Assignment = Map<string, Set<number>>;
+
+/**
+ * The input side of the daemon: a consumer-group member whose messages come out as an Observable
+ * of decoded events, in order per partition. Offsets are never committed here on their own:
+ * the owner calls `commit` once the work of those events is delivered.
+ */
+export class KafkaSource {
+  readonly consumer: Consumer;
+  private readonly subject = new Subject<Decoded>();
+  private inFlight = 0;
+  private paused = false;
+  private closing = false;
+  private assignment: Assignment = new Map();
+  private readonly highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
+  private joined = false;
+
+  /** Called with the partitions taken away by a rebalance. */
+  onRevoked: (revoked: Assignment) => void = () => {};
+
+  constructor(
+    kafka: Kafka,
+    private readonly opts: SourceOptions,
+    private readonly log: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      // A rebalance or crash never commits on its own; see `commit`.
+      retry: { restartOnFailure: async (err) => (log.error({ err }, 'consumer failed; restarting it'), true) },
+    });
+    const { GROUP_JOIN, CRASH, DISCONNECT } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => this.assign(e.payload.memberAssignment));
+    this.consumer.on(CRASH, (e) => log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed'));
+    this.consumer.on(DISCONNECT, () => {
+      this.joined = false;
+    });
+  }
+
+  get events$(): Observable<Decoded> {
+    return this.subject.asObservable();
+  }
+
+  get isJoined(): boolean {
+    return this.joined;
+  }
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.assignment.get(topic)?.has(partition) ?? false;
+  }
+
+  /** Connects (retrying with backoff for as long as it takes, unless stopped), subscribes and starts fetching. */
+  async start(isStopping: () => boolean): Promise<boolean> {
+    for (let attempt = 1, delay = 1000; ; attempt++, delay = Math.min(delay * 2, 30_000)) {
+      try {
+        await this.consumer.connect();
+        break;
+      } catch (err) {
+        if (isStopping()) return false;
+        this.log.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'cannot reach the Kafka brokers; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        if (isStopping()) return false;
+      }
+    }
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        if (this.closing || batch.messages.length === 0) return;
+        const { topic, partition } = batch;
+        const receivedAt = Date.now();
+        for (const m of batch.messages) {
+          const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) };
+          this.inFlight++;
+          this.subject.next(decodeEvent(ref, this.opts.fields, receivedAt));
+          // Resolving only advances the fetch position; nothing is committed until `commit`.
+          resolveOffset(m.offset);
+        }
+        this.highWatermarks.set(`${topic}\u0000${partition}`, { topic, partition, hw: BigInt(batch.highWatermark) });
+        if (this.inFlight >= this.opts.maxInFlight) this.pause();
+        await heartbeat();
+      },
+    });
+    return true;
+  }
+
+  /** Work for `events` fetched events is delivered (or dead-lettered). */
+  completed(events: number): void {
+    this.inFlight -= events;
+    if (this.paused && !this.closing && this.inFlight <= this.opts.maxInFlight / 2) this.resume();
+  }
+
+  async commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
+    const owned = offsets.filter((o) => this.owns(o.topic, o.partition));
+    if (owned.length > 0) await this.consumer.commitOffsets(owned);
+  }
+
+  /** Per partition: messages behind the log end, counted from `committed(topic, partition)`. */
+  lag(committed: (topic: string, partition: number) => bigint | undefined): { topic: string; partition: number; lag: number }[] {
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    for (const { topic, partition, hw } of this.highWatermarks.values()) {
+      if (!this.owns(topic, partition)) continue;
+      const c = committed(topic, partition);
+      if (c !== undefined) out.push({ topic, partition, lag: Number(hw > c ? hw - c : 0n) });
+    }
+    return out;
+  }
+
+  /** Stop taking new messages and end the event stream; in-flight work still drains downstream. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.pause();
+    this.subject.complete();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.consumer.pause(this.opts.topics.map((topic) => ({ topic })));
+    if (!this.closing) this.log.debug({ inFlight: this.inFlight }, 'backpressure: paused fetching');
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.consumer.resume(this.opts.topics.map((topic) => ({ topic })));
+    this.log.debug({ inFlight: this.inFlight }, 'backpressure: resumed fetching');
+  }
+
+  private assign(memberAssignment: Record<string, number[]>): void {
+    const next: Assignment = new Map(Object.entries(memberAssignment).map(([t, ps]) => [t, new Set(ps)]));
+    const revoked: Assignment = new Map();
+    for (const [topic, parts] of this.assignment) {
+      const gone = [...parts].filter((p) => !next.get(topic)?.has(p));
+      if (gone.length > 0) revoked.set(topic, new Set(gone));
+    }
+    this.assignment = next;
+    this.joined = true;
+    this.log.info({ assignment: Object.fromEntries([...next].map(([t, ps]) => [t, [...ps]])) }, 'joined the consumer group');
+    if (revoked.size > 0) this.onRevoked(revoked);
+  }
+}
