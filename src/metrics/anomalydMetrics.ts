@@ -1,0 +1,93 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { BatchResult, RejectReason } from '../pipeline/types.js';
+import { BuildInfo } from './buildInfo.js';
+import { ConsumerGauges } from './consumer.js';
+import { InferenceHistograms } from './inference.js';
+import { StreamLabeler } from './streamLabels.js';
+import { StreamSeries } from './streamSeries.js';
+import { ThroughputCounters } from './throughput.js';
+
+export interface AnomalydMetricsOptions {
+  /** Distinct streams that get their own `stream` label value; later ones fold into `__other__`. */
+  maxStreamLabels: number;
+  /** Defaults to a new Registry owned by this instance. */
+  registry?: Registry;
+  /** Register prom-client's standard process_* and nodejs_* metrics (default true). */
+  collectDefault?: boolean;
+}
+
+/** Every anomalyd metric, registered on one Registry and fed by the daemon. */
+export class AnomalydMetrics {
+  readonly registry: Registry;
+  private readonly labeler: StreamLabeler;
+  private readonly series: StreamSeries;
+  private readonly counters: ThroughputCounters;
+  private readonly inference: InferenceHistograms;
+  private readonly consumer: ConsumerGauges;
+  private readonly buildInfo: BuildInfo;
+
+  constructor(opts: AnomalydMetricsOptions) {
+    this.registry = opts.registry ?? new Registry();
+    this.counters = new ThroughputCounters(this.registry);
+    this.labeler = new StreamLabeler(opts.maxStreamLabels, () => this.counters.folded.inc());
+    this.series = new StreamSeries(this.labeler, this.registry);
+    this.inference = new InferenceHistograms(this.registry);
+    this.consumer = new ConsumerGauges(this.registry);
+    this.buildInfo = new BuildInfo(this.registry);
+    if (opts.collectDefault ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Records one micro-batch: per-stream gauges, event and alert counters, inference histograms and
+   * event-to-score latency (`nowMs - receivedAt` of each scored window that carries `receivedAt`).
+   * Rejected events are counted as an outcome of `anomalyd_events_total` only; report their reasons
+   * with {@link observeRejected} when they are dead-lettered.
+   */
+  observeBatch(result: BatchResult, nowMs: number = Date.now()): void {
+    const scored = result.scored;
+    const latency = this.inference.eventToScore;
+    for (let i = 0; i < scored.length; i++) {
+      const w = scored[i];
+      this.series.observe(w);
+      if (w.receivedAt !== undefined) latency.observe(Math.max(0, nowMs - w.receivedAt) / 1000);
+    }
+    this.counters.countEvents('scored', scored.length);
+    this.counters.countEvents('rejected', result.rejected.length);
+    this.counters.countEvents('warming_up', result.events - scored.length - result.rejected.length);
+    for (const alert of result.alerts) this.counters.countAlert(this.labeler.label(alert.stream), alert.state);
+    for (const stat of result.inference) {
+      if (stat.windows === 0) continue;
+      const labels = { model: stat.model, backend: stat.backend };
+      this.inference.batchSize.observe(labels, stat.windows);
+      this.inference.duration.observe(labels, stat.seconds);
+    }
+  }
+
+  /** Counts events dead-lettered for `reason` (from BatchResult.rejected or rejected before the pipeline). */
+  observeRejected(reason: RejectReason, count = 1): void {
+    this.counters.countInvalid(reason, count);
+  }
+
+  setConsumerLag(topic: string, partition: number, lag: number): void {
+    this.consumer.lag.set({ topic, partition: String(partition) }, lag);
+  }
+
+  /** Drops every lag series, e.g. after a rebalance revoked partitions. */
+  clearConsumerLag(): void {
+    this.consumer.lag.reset();
+  }
+
+  setActiveStreams(n: number): void {
+    this.consumer.activeStreams.set(n);
+  }
+
+  /** Sets `anomalyd_build_info{version,backend} 1` (replacing any earlier value). */
+  setBuildInfo(version: string, backend: string): void {
+    this.buildInfo.set(version, backend);
+  }
+
+  /** Prometheus text exposition of every metric. */
+  async expose(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

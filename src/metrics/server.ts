@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AnomalydMetrics } from './anomalydMetrics.js';
+
+export interface Readiness {
+  ready: boolean;
+  /** Named checks, e.g. { consumerJoined: true, modelsLoaded: false }. */
+  checks: Record<string, boolean>;
+}
+
+export interface MetricsServerOptions {
+  host: string;
+  /** 0 binds a free port; the bound one is returned. */
+  port: number;
+  metrics: AnomalydMetrics;
+  readiness: () => Readiness;
+}
+
+export interface MetricsServer {
+  port: number;
+  /** Base URL, e.g. http://127.0.0.1:9464 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves GET /metrics (Prometheus text format), /healthz (200 while the process runs) and
+ * /readyz (200 when every readiness check passes, else 503 with the failing checks).
+ */
+export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    handle(req, res, opts).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+  });
+  // Scrapers reuse connections; don't let idle keep-alive sockets hold close() open.
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(new Error(`metrics server cannot listen on ${opts.host}:${opts.port}: ${err.message}`));
+    server.once('error', onError);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    port,
+    url: `http://${urlHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsServerOptions): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    sendJson(res, 405, { error: `method ${req.method} not allowed` });
+    return;
+  }
+  switch (path) {
+    case '/metrics': {
+      const body = await opts.metrics.registry.metrics();
+      res.writeHead(200, { 'Content-Type': opts.metrics.registry.contentType });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    case '/healthz':
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    case '/readyz': {
+      const { ready, checks } = opts.readiness();
+      const failing = Object.keys(checks).filter((name) => !checks[name]);
+      const ok = ready && failing.length === 0;
+      sendJson(res, ok ? 200 : 503, { ready: ok, checks, failing });
+      return;
+    }
+    default:
+      sendJson(res, 404, { error: `no such endpoint ${path}; try /metrics, /healthz or /readyz` });
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

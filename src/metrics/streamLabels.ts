@@ -1,0 +1,45 @@
+/** Label value that stands for every stream beyond the label cap. */
+export const OTHER_STREAM = '__other__';
+
+/**
+ * Bounds the `stream` label's cardinality: the first `maxStreams` distinct streams keep their own
+ * label value, every later one (and a stream literally named `__other__`) is folded into `__other__`.
+ * A stream keeps the label it was first given for the life of the process.
+ */
+export class StreamLabeler {
+  private readonly own = new Set<string>();
+  private readonly folded = new Set<string>();
+
+  constructor(
+    readonly maxStreams: number,
+    private readonly onFold: (stream: string) => void = () => {},
+  ) {
+    if (!Number.isInteger(maxStreams) || maxStreams < 1) {
+      throw new RangeError(`maxStreamLabels must be a positive integer, got ${maxStreams}`);
+    }
+  }
+
+  label(stream: string): string {
+    if (this.own.has(stream)) return stream;
+    if (this.folded.has(stream)) return OTHER_STREAM;
+    if (this.own.size < this.maxStreams && stream !== OTHER_STREAM) {
+      this.own.add(stream);
+      return stream;
+    }
+    this.folded.add(stream);
+    this.onFold(stream);
+    return OTHER_STREAM;
+  }
+
+  isFolded(stream: string): boolean {
+    return this.label(stream) === OTHER_STREAM;
+  }
+
+  get labelledCount(): number {
+    return this.own.size;
+  }
+
+  get foldedCount(): number {
+    return this.folded.size;
+  }
+}
