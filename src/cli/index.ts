@@ -1,22 +1,20 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { version } from '../version.js';
 import { UsageError } from './errors.js';
 import { register as validate } from './commands/validate.js';
 import { register as kafkaLocal } from './commands/kafka-local.js';
+import { register as replay } from './commands/replay.js';
+import { register as run } from './commands/run.js';
 
-const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as {
-  version: string;
-};
 
 const program = new Command('anomalyd')
   .description('Streaming time-series anomaly detection: Kafka in, autoencoder scores, alerts and metrics out.')
-  .version(pkg.version)
+  .version(version)
   .showHelpAfterError()
   .exitOverride();
 
 // One module per command, each registering itself.
-for (const register of [validate, kafkaLocal]) register(program);
+for (const register of [validate, run, replay, kafkaLocal]) register(program);
 
 try {
   await program.parseAsync(process.argv);

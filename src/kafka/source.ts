@@ -3,6 +3,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log.js';
 import { decodeEvent, type Decoded, type EventFields } from './decode.js';
 import type { KafkaSourceRef } from './source-ref.js';
+import { retryUntilStopped } from './retry.js';
 
 export interface SourceOptions {
   groupId: string;
@@ -69,17 +70,8 @@ export class KafkaSource {
 
   /** Connects (retrying with backoff for as long as it takes, unless stopped), subscribes and starts fetching. */
   async start(isStopping: () => boolean): Promise<boolean> {
-    for (let attempt = 1, delay = 1000; ; attempt++, delay = Math.min(delay * 2, 30_000)) {
-      try {
-        await this.consumer.connect();
-        break;
-      } catch (err) {
-        if (isStopping()) return false;
-        this.log.warn({ err: (err as Error).message, attempt, retryInMs: delay }, 'cannot reach the Kafka brokers; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-        if (isStopping()) return false;
-      }
-    }
+    const connected = await retryUntilStopped('connecting the consumer to the Kafka brokers', () => this.consumer.connect(), isStopping, this.log);
+    if (!connected) return false;
     await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning });
     await this.consumer.run({
       autoCommit: false,

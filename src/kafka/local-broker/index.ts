@@ -23,11 +23,15 @@ export async function startLocalKafka(opts: StartLocalKafkaOptions = {}): Promis
   const env = opts.env ?? process.env;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
 
-  const fromEnv = brokersFromEnv(env);
-  if (fromEnv) return ready(kafkaFromEnv(fromEnv), readyTimeoutMs);
+  const via = opts.via ?? 'auto';
 
-  if (await dockerEngineReachable(env)) {
-    opts.onProgress?.('Docker engine reachable: starting a Kafka container with testcontainers');
+  if (via === 'auto') {
+    const fromEnv = brokersFromEnv(env);
+    if (fromEnv) return ready(kafkaFromEnv(fromEnv), readyTimeoutMs);
+  }
+
+  if (via === 'testcontainers' || (via === 'auto' && (await dockerEngineReachable(env)))) {
+    opts.onProgress?.('starting a Kafka container with testcontainers');
     return ready(await startWithTestcontainers(opts.port), readyTimeoutMs);
   }
 

@@ -17,6 +17,11 @@ export interface LocalKafka {
 }
 
 export interface StartLocalKafkaOptions {
+  /**
+   * `auto` (default): KAFKA_BROKERS, else Docker, else Maven. `testcontainers` / `maven`: start a broker
+   * that way only, ignoring KAFKA_BROKERS.
+   */
+  via?: 'auto' | 'testcontainers' | 'maven';
   /** PLAINTEXT port for the broker we start; default: a free loopback port. */
   port?: number;
   /** Where Maven-resolved Kafka jars are kept between runs; default `<repo>/.cache/kafka`. */

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/load.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { createLogger, setLogger } from '../../log.js';
+import { loadPipelineModels } from '../../pipeline/load-models.js';
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run the daemon: consume metric events from Kafka, publish alerts and serve metrics')
+    .option('-c, --config <file>', 'configuration file', 'config/anomalyd.yaml')
+    .action(async (opts: { config: string }) => {
+      let loaded;
+      try {
+        loaded = loadConfig(opts.config);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const log = createLogger(loaded.config.logging.level);
+      setLogger(log);
+      const models = await loadPipelineModels(loaded.modelDirs, loaded.config.inference.backend, log);
+      const daemon = new Daemon({ loaded, models, log });
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (++signals > 1) {
+          log.warn({ signal }, 'second signal: exiting now; uncommitted events will be read again');
+          process.exit(1);
+        }
+        void daemon.stop(signal).then((code) => process.exit(code));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      await daemon.start();
+    });
+}

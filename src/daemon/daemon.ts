@@ -1,0 +1,209 @@
+import { concatMap, tap, type Subscription } from 'rxjs';
+import type { Producer } from 'kafkajs';
+import type { LoadedConfig } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { createKafka } from '../kafka/client.js';
+import { deliver } from '../kafka/delivery.js';
+import { OffsetTracker } from '../kafka/offset-tracker.js';
+import { retryUntilStopped } from '../kafka/retry.js';
+import { KafkaSource, type Assignment } from '../kafka/source.js';
+import type { KafkaSourceRef } from '../kafka/source-ref.js';
+import { ensureTopics } from '../kafka/topics.js';
+import { ScoringPipeline } from '../pipeline/pipeline.js';
+import { StreamRouter } from '../pipeline/router.js';
+import type { PipelineModel } from '../pipeline/scoring-model.js';
+import type { BatchResult } from '../pipeline/types.js';
+import { version } from '../version.js';
+
+export interface DaemonOptions {
+  loaded: LoadedConfig;
+  models: ReadonlyMap<string, PipelineModel>;
+  log: Logger;
+  /** How often delivered offsets are committed. */
+  commitIntervalMs?: number;
+}
+
+/**
+ * `anomalyd run`: Kafka source → scoring pipeline → alerts and dead letters → offset commits,
+ * with metrics alongside. At-least-once: an offset is committed only after the alerts and dead
+ * letters of its event (and of every event before it in its partition) are acknowledged.
+ */
+export class Daemon {
+  private stopping = false;
+  private stopped: Promise<number> | undefined;
+  private subscription: Subscription | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private readonly tracker = new OffsetTracker();
+  private readonly streamPartition = new Map<string, string>();
+  private drained!: Promise<void>;
+  private source!: KafkaSource;
+  private producer!: Producer;
+  private server: MetricsServer | undefined;
+  readonly metrics: AnomalydMetrics;
+  readonly pipeline: ScoringPipeline<KafkaSourceRef>;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DaemonOptions) {
+    const { config } = opts.loaded;
+    this.log = opts.log;
+    const shapes = new Map([...opts.models].map(([name, m]) => [name, { seqStep: m.seqStep, features: m.features, threshold: m.threshold }]));
+    this.pipeline = new ScoringPipeline<KafkaSourceRef>({
+      router: new StreamRouter(config.streams, shapes),
+      models: opts.models,
+      maxBatch: config.inference.maxBatch,
+      maxLatencyMs: config.inference.maxLatencyMs,
+    });
+    this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
+    const backends = [...new Set([...opts.models.values()].map((m) => m.backend))].join(',');
+    this.metrics.setBuildInfo(version, backends);
+  }
+
+  get metricsUrl(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** Resolves once the daemon is consuming (or stopping before it got there). */
+  async start(): Promise<void> {
+    const { config } = this.opts.loaded;
+    const isStopping = () => this.stopping;
+    if (config.metrics.enabled) {
+      this.server = await startMetricsServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        metrics: this.metrics,
+        readiness: () => {
+          const checks = { modelsLoaded: this.opts.models.size > 0, consumerJoined: this.source?.isJoined ?? false };
+          return { ready: Object.values(checks).every(Boolean), checks };
+        },
+      });
+      this.log.info({ url: `${this.server.url}/metrics` }, 'serving metrics');
+    }
+
+    const kafka = createKafka(config.kafka, this.log);
+    const admin = kafka.admin();
+    const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
+      await admin.connect();
+      try {
+        const made = await ensureTopics(admin, [{ topic: config.alerts.topic }, { topic: config.deadLetter.topic }]);
+        if (made.length > 0) this.log.info({ topics: made }, 'created topics');
+      } finally {
+        await admin.disconnect();
+      }
+    }, isStopping, this.log);
+    if (!created) return;
+
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
+
+    this.source = new KafkaSource(
+      kafka,
+      { groupId: config.kafka.groupId, topics: config.input.topics, fromBeginning: config.input.fromBeginning, fields: config.input.fields, maxInFlight: config.daemon.maxInFlight },
+      this.log,
+    );
+    this.source.onRevoked = (revoked) => this.dropRevoked(revoked);
+
+    this.drained = new Promise<void>((resolve, reject) => {
+      this.subscription = this.source.events$
+        .pipe(
+          tap((e) => {
+            if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
+          }),
+          this.pipeline.operator(),
+          concatMap((result) => this.deliver(result)),
+        )
+        .subscribe({ complete: resolve, error: reject });
+    });
+    this.drained.catch((err) => {
+      this.log.fatal({ err }, 'pipeline failed');
+      void this.stop('pipeline failure');
+    });
+
+    this.commitTimer = setInterval(() => void this.commit(), this.opts.commitIntervalMs ?? 500);
+    if (await this.source.start(isStopping)) this.log.info({ topics: config.input.topics, groupId: config.kafka.groupId }, 'consuming');
+  }
+
+  /**
+   * Stop fetching, finish in-flight batches, deliver, commit, disconnect. Resolves with the exit
+   * code: 0 when everything drained within shutdownTimeoutMs, 1 when the timeout cut it short
+   * (the uncommitted events are read again on the next start).
+   */
+  stop(reason = 'requested'): Promise<number> {
+    this.stopped ??= this.shutdown(reason);
+    return this.stopped;
+  }
+
+  private async shutdown(reason: string): Promise<number> {
+    this.stopping = true;
+    const timeoutMs = this.opts.loaded.config.daemon.shutdownTimeoutMs;
+    this.log.info({ reason, timeoutMs }, 'shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+    let code = 0;
+    if (this.source) {
+      this.source.close();
+      const outcome = await Promise.race([this.drained.then(() => 'drained' as const, () => 'failed' as const), timedOut]);
+      if (outcome === 'drained') {
+        await this.commit();
+        this.log.info({ pending: this.source.pending }, 'drained and committed');
+      } else {
+        code = 1;
+        this.log.error({ outcome, inFlight: this.source.pending }, 'shutdown did not drain; uncommitted events will be read again');
+      }
+    }
+    clearTimeout(timer);
+    clearInterval(this.commitTimer);
+    this.subscription?.unsubscribe();
+    await Promise.allSettled([this.source?.disconnect(), this.producer?.disconnect(), this.server?.close()]);
+    this.log.info({ code }, 'stopped');
+    return code;
+  }
+
+  private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
+    const { config } = this.opts.loaded;
+    // Alerts must not be lost: keep retrying until the broker takes them or shutdown gives up.
+    let delivered = false;
+    for (let attempt = 1, delay = 500; !delivered; attempt++, delay = Math.min(delay * 2, 10_000)) {
+      try {
+        await deliver(this.producer, { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic }, result.alerts, result.rejected);
+        delivered = true;
+      } catch (err) {
+        this.log.error({ err: (err as Error).message, attempt, alerts: result.alerts.length, deadLetters: result.rejected.length }, 'delivery failed; retrying');
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+    for (const a of result.alerts) {
+      this.log.info({ alertId: a.alertId, state: a.state, stream: a.stream, score: a.score, threshold: a.threshold }, 'alert');
+    }
+    for (const r of result.rejected) this.metrics.observeRejected(r.reason);
+    this.metrics.observeBatch(result);
+    this.tracker.markDelivered(result.sources);
+    this.source.completed(result.events);
+  }
+
+  private commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const pending = this.tracker.pending();
+      if (pending.length === 0) return;
+      try {
+        await this.source.commit(pending);
+        this.tracker.markCommitted(pending);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
+      }
+      this.metrics.clearConsumerLag();
+      for (const l of this.source.lag((t, p) => this.tracker.committedOffset(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
+      this.metrics.setActiveStreams(this.pipeline.windows.size);
+    });
+    return this.committing;
+  }
+
+  private dropRevoked(revoked: Assignment): void {
+    const gone = new Set([...revoked].flatMap(([topic, parts]) => [...parts].map((p) => `${topic}\u0000${p}`)));
+    const dropped = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
+    for (const [stream, tp] of this.streamPartition) if (gone.has(tp)) this.streamPartition.delete(stream);
+    this.tracker.forget((t, p) => this.source.owns(t, p));
+    this.log.info({ revoked: Object.fromEntries([...revoked].map(([t, ps]) => [t, [...ps]])), droppedStreams: dropped }, 'partitions revoked; their streams warm up again');
+  }
+}

@@ -1,0 +1,41 @@
+import { selectBackend, type BackendLog, type BackendPreference } from '../model/backend.js';
+import { scalerFromMetadata } from '../model/scaler.js';
+import { loadScoringModel } from '../model/scorer.js';
+import type { ScoringModel } from '../model/types.js';
+import type { PipelineModel } from './scoring-model.js';
+
+/** A model as the pipeline uses it: its scaler folded in, its backend named. */
+export function toPipelineModel(model: ScoringModel, backend: string): PipelineModel {
+  const scaler = scalerFromMetadata(model.meta);
+  return {
+    name: model.name,
+    backend,
+    seqStep: model.meta.seqStep,
+    features: model.meta.features,
+    threshold: model.meta.threshold.value,
+    scaleInto: (raw, out, offset) => void scaler.transform(raw, out.subarray(offset, offset + raw.length)),
+    unscaleInPlace: (scaled) => void scaler.inverse(scaled, scaled),
+    score: (windows, n) => model.score(windows, n),
+  };
+}
+
+/** Selects the inference backend, then loads every named model directory. Errors name the model and its directory. */
+export async function loadPipelineModels(
+  dirs: Readonly<Record<string, string>>,
+  backend: BackendPreference,
+  log: BackendLog,
+): Promise<Map<string, PipelineModel>> {
+  const selected = await selectBackend(backend, log);
+  const models = new Map<string, PipelineModel>();
+  for (const [name, dir] of Object.entries(dirs)) {
+    let model: ScoringModel;
+    try {
+      model = await loadScoringModel(name, dir);
+    } catch (err) {
+      throw new Error(`model "${name}": ${(err as Error).message}`);
+    }
+    models.set(name, toPipelineModel(model, selected));
+    log.info({ model: name, dir, seqStep: model.meta.seqStep, features: model.meta.features, threshold: model.meta.threshold.value }, 'model loaded');
+  }
+  return models;
+}
