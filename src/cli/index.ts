@@ -5,6 +5,7 @@ import { register as validate } from './commands/validate.js';
 import { register as kafkaLocal } from './commands/kafka-local.js';
 import { register as replay } from './commands/replay.js';
 import { register as run } from './commands/run.js';
+import { register as demo } from './commands/demo.js';
 
 
 const program = new Command('anomalyd')
@@ -14,7 +15,7 @@ const program = new Command('anomalyd')
   .exitOverride();
 
 // One module per command, each registering itself.
-for (const register of [validate, run, replay, kafkaLocal]) register(program);
+for (const register of [validate, run, replay, demo, kafkaLocal]) register(program);
 
 try {
   await program.parseAsync(process.argv);

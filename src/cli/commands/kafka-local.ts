@@ -9,7 +9,10 @@ interface KafkaLocalOptions {
   port?: string;
   cache?: string;
   prepareOnly?: boolean;
+  via: string;
 }
+
+const VIA = ['auto', 'testcontainers', 'maven'] as const;
 
 function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -37,10 +40,13 @@ export function register(program: Command): void {
     )
     .option('--port <n>', 'PLAINTEXT port on 127.0.0.1 (default: a free port)')
     .option('--cache <dir>', 'where Kafka jars from Maven Central are kept (default: .cache/kafka in the repository)')
+    .option('--via <how>', `auto (KAFKA_BROKERS, else Docker, else Maven), testcontainers or maven`, 'auto')
     .option('--prepare-only', 'only fetch the Kafka jars into the cache, then exit')
     .action(async (opts: KafkaLocalOptions) => {
       const log = logger().child({ cmd: 'kafka-local' });
       const port = parsePort(opts.port);
+      const via = VIA.find((v) => v === opts.via);
+      if (!via) throw new UsageError(`--via: "${opts.via}" is not one of ${VIA.join(', ')}`);
       const cacheDir = opts.cache ? resolve(opts.cache) : defaultCacheDir();
 
       if (opts.prepareOnly) {
@@ -53,7 +59,7 @@ export function register(program: Command): void {
       // Listen before starting so a signal during startup still cleans up.
       const signal = nextTerminationSignal();
       const startedAt = Date.now();
-      const kafka = await startLocalKafka({ port, cacheDir, onProgress: (m) => log.info(m) });
+      const kafka = await startLocalKafka({ via, port, cacheDir, onProgress: (m) => log.info(m) });
       log.info({ how: kafka.how, pid: kafka.pid, logFile: kafka.logFile, startupMs: Date.now() - startedAt }, 'Kafka is accepting clients');
       console.log(`bootstrap=${kafka.brokers.join(',')}`);
 
