@@ -144,11 +144,16 @@ describe('AnomalydMetrics', () => {
     expect(value(s, 'anomalyd_alerts_total', { stream: 'x', state: 'open' })).toBe(1);
     expect(value(s, 'anomalyd_alerts_total', { stream: '__other__', state: 'open' })).toBe(2);
     expect(value(s, 'anomalyd_alerts_total', { stream: '__other__', state: 'resolved' })).toBe(1);
+    // Series exist at 0 from a stream's first appearance, so alert rates read 0 instead of no data.
+    expect(value(s, 'anomalyd_alerts_total', { stream: 'x', state: 'update' })).toBe(0);
     expect(value(s, 'anomalyd_stream_labels_folded_total')).toBe(2);
   });
 
   it('splits events by outcome and counts dead-lettered events by reason', async () => {
     const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
+    const before = await scrape(m);
+    expect(findSamples(before, 'anomalyd_invalid_events_total').map((x) => [x.labels.reason, x.value])).toContainEqual(['duplicate_timestamp', 0]);
+    expect(findSamples(before, 'anomalyd_invalid_events_total')).toHaveLength(8);
     m.observeBatch(
       batch([scoredWindow('a', 0.1)], {
         events: 6,

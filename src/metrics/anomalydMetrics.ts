@@ -29,7 +29,11 @@ export class AnomalydMetrics {
   constructor(opts: AnomalydMetricsOptions) {
     this.registry = opts.registry ?? new Registry();
     this.counters = new ThroughputCounters(this.registry);
-    this.labeler = new StreamLabeler(opts.maxStreamLabels, () => this.counters.folded.inc());
+    this.labeler = new StreamLabeler(
+      opts.maxStreamLabels,
+      () => this.counters.folded.inc(),
+      (label) => this.counters.initAlerts(label),
+    );
     this.series = new StreamSeries(this.labeler, this.registry);
     this.inference = new InferenceHistograms(this.registry);
     this.consumer = new ConsumerGauges(this.registry);

@@ -13,6 +13,7 @@ export class StreamLabeler {
   constructor(
     readonly maxStreams: number,
     private readonly onFold: (stream: string) => void = () => {},
+    private readonly onLabel: (label: string) => void = () => {},
   ) {
     if (!Number.isInteger(maxStreams) || maxStreams < 1) {
       throw new RangeError(`maxStreamLabels must be a positive integer, got ${maxStreams}`);
@@ -24,8 +25,10 @@ export class StreamLabeler {
     if (this.folded.has(stream)) return OTHER_STREAM;
     if (this.own.size < this.maxStreams && stream !== OTHER_STREAM) {
       this.own.add(stream);
+      this.onLabel(stream);
       return stream;
     }
+    if (this.folded.size === 0) this.onLabel(OTHER_STREAM);
     this.folded.add(stream);
     this.onFold(stream);
     return OTHER_STREAM;

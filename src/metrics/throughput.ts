@@ -1,6 +1,18 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AlertState, RejectReason } from '../pipeline/types.js';
 
+const REJECT_REASONS: readonly RejectReason[] = [
+  'invalid_json',
+  'missing_field',
+  'non_finite_value',
+  'wrong_feature_count',
+  'invalid_timestamp',
+  'no_matching_model',
+  'out_of_order',
+  'duplicate_timestamp',
+];
+const ALERT_STATES: readonly AlertState[] = ['open', 'update', 'resolved'];
+
 export type EventOutcome = 'scored' | 'warming_up' | 'rejected';
 
 /** Counters of events, alerts, dead-lettered events and folded stream labels. */
@@ -35,6 +47,8 @@ export class ThroughputCounters {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Zero-initialised so rate() answers 0, not "no data", before the first rejection.
+    for (const reason of REJECT_REASONS) this.invalid.inc({ reason }, 0);
     this.folded = new Counter({
       name: 'anomalyd_stream_labels_folded_total',
       help: 'Distinct streams folded into stream="__other__" because the metrics.maxStreamLabels cap was reached.',
@@ -45,6 +59,11 @@ export class ThroughputCounters {
 
   countEvents(outcome: EventOutcome, n: number): void {
     if (n > 0) this.events[outcome].inc(n);
+  }
+
+  /** Creates the stream's alert series at 0, so alert rates read 0 rather than absent until its first alert. */
+  initAlerts(stream: string): void {
+    for (const state of ALERT_STATES) this.alerts.inc({ stream, state }, 0);
   }
 
   countAlert(stream: string, state: AlertState): void {
