@@ -2,10 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../version.js';
 import { UsageError } from './errors.js';
 import { register as validate } from './commands/validate.js';
+import { register as nabScore } from './commands/nab-score.js';
 import { register as kafkaLocal } from './commands/kafka-local.js';
 import { register as replay } from './commands/replay.js';
 import { register as run } from './commands/run.js';
 import { register as demo } from './commands/demo.js';
+import { register as train } from './commands/train.js';
 
 
 const program = new Command('anomalyd')
@@ -15,7 +17,7 @@ const program = new Command('anomalyd')
   .exitOverride();
 
 // One module per command, each registering itself.
-for (const register of [validate, run, replay, demo, kafkaLocal]) register(program);
+for (const register of [validate, run, replay, demo, kafkaLocal, nabScore, train]) register(program);
 
 try {
   await program.parseAsync(process.argv);
