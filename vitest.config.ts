@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // One Kafka broker for all tests; its bootstrap is in process.env.KAFKA_BROKERS.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -102,6 +102,8 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
       env: opts.env,
       stdio: ['ignore', logFd, logFd],
       cwd: workDir,
+      // Own process group: a terminal's Ctrl-C reaches only us, and we shut the broker down in order.
+      detached: true,
     });
   } finally {
     closeSync(logFd);
@@ -119,7 +121,9 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
     });
   });
 
-  // If this process goes away without calling stop(), do not leave the JVM or its files behind.
+  // If this process goes away without calling stop(), do not leave the JVM or its files behind:
+  // on a normal exit the 'exit' hook does it, and if we are killed outright, the watchdog does.
+  const watchdog = jvm.pid ? startWatchdog(process.pid, jvm.pid, workDir) : undefined;
   const onExit = () => {
     if (!exit) jvm.kill('SIGKILL');
     rmSync(workDir, { recursive: true, force: true });
@@ -130,6 +134,7 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       process.removeListener('exit', onExit);
+      watchdog?.kill('SIGKILL');
       if (!exit) {
         jvm.kill('SIGTERM');
         const killTimer = setTimeout(() => jvm.kill('SIGKILL'), 20_000);
@@ -154,6 +159,28 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
     throw new Error(logTail ? `${message}\n--- last lines of the broker log ---\n${logTail}` : message);
   }
   return { brokers, how: 'maven', stop, pid: jvm.pid, logFile, exited };
+}
+
+/**
+ * A detached shell loop that outlives us: once `parentPid` is gone while the JVM still runs,
+ * it stops the JVM and removes `workDir`. It ends by itself when the JVM exits while we live
+ * (cleanup is then ours).
+ */
+function startWatchdog(parentPid: number, jvmPid: number, workDir: string): ChildProcess {
+  const script = [
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done',
+    'if kill -0 "$1" 2>/dev/null; then exit 0; fi',
+    'kill -TERM "$2" 2>/dev/null',
+    'n=0; while kill -0 "$2" 2>/dev/null && [ "$n" -lt 20 ]; do sleep 0.5; n=$((n+1)); done',
+    'kill -KILL "$2" 2>/dev/null',
+    'rm -rf "$3"',
+  ].join('\n');
+  const child = spawn('sh', ['-c', script, 'anomalyd-kafka-watchdog', String(parentPid), String(jvmPid), workDir], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.unref();
+  return child;
 }
 
 export function readLogTail(logFile: string): string {
