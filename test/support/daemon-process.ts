@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const repo = resolve(__dirname, '..', '..');
+export const sharedDir = resolve(repo, '..', 'shared');
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+/** The real `anomalyd run` as a child process, its JSON log lines collected. */
+export class DaemonProcess {
+  readonly logs: LogLine[] = [];
+  readonly exited: Promise<number>;
+  private readonly waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(configFile: string, env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile], {
+      cwd: repo,
+      env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { level: 50, msg: text };
+      }
+      this.logs.push(line);
+      for (const w of [...this.waiters]) {
+        if (w.test(line)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    });
+    this.exited = new Promise((r) => this.child.on('exit', (code, signal) => r(code ?? (signal ? 128 : -1))));
+  }
+
+  /** Resolves with the first log line (past or future) that passes `test`; rejects if the daemon exits first. */
+  waitForLog(test: (l: LogLine) => boolean, what: string, timeoutMs = 120_000): Promise<LogLine> {
+    const seen = this.logs.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last logs:\n${this.tail()}`)), timeoutMs);
+      this.waiters.push({ test, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      void this.exited.then((code) => reject(new Error(`daemon exited (${code}) before ${what}; last logs:\n${this.tail()}`)));
+    });
+  }
+
+  async ready(): Promise<{ metricsUrl: string }> {
+    const served = await this.waitForLog((l) => l.msg === 'serving metrics', 'the metrics server');
+    await this.waitForLog((l) => l.msg === 'joined the consumer group', 'joining the consumer group');
+    return { metricsUrl: String(served.url).replace(/\/metrics$/, '') };
+  }
+
+  /** SIGTERM, then the exit code. */
+  async stop(): Promise<number> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
+  tail(n = 15): string {
+    return this.logs.slice(-n).map((l) => JSON.stringify(l)).join('\n');
+  }
+}
+
+/** A config file for one test: its own topics and group, the pretrained EPS model, metrics on a free port. */
+export function writeTestConfig(opts: {
+  brokers: string;
+  input: string;
+  alerts: string;
+  deadLetter: string;
+  groupId: string;
+  /** Glob of the one stream rule. */
+  match?: string;
+  extra?: string;
+}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
+  const file = join(dir, 'anomalyd.yaml');
+  writeFileSync(
+    file,
+    `kafka:
+  brokers: ${opts.brokers}
+  clientId: anomalyd-test
+  groupId: ${opts.groupId}
+input:
+  topics: [${opts.input}]
+  fromBeginning: true
+alerts:
+  topic: ${opts.alerts}
+deadLetter:
+  topic: ${opts.deadLetter}
+metrics:
+  host: 127.0.0.1
+  port: 0
+inference:
+  maxBatch: 512
+  maxLatencyMs: 20
+daemon:
+  shutdownTimeoutMs: 20000
+models:
+  eps-gru: ${join(repo, 'models', 'eps-gru')}
+streams:
+  - match: "${opts.match ?? '*'}"
+    model: eps-gru
+    alert:
+      openAfter: 1
+      resolveAfter: 5
+${opts.extra ?? ''}`,
+  );
+  return file;
+}

@@ -1,0 +1,57 @@
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+
+export function testKafka(): Kafka {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: the vitest global setup starts the broker');
+  return new Kafka({ clientId: 'anomalyd-test-client', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** Every message of a topic from the beginning up to its end offsets now. */
+export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]));
+  const out: KafkaMessage[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push(message);
+        if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
+        if (remaining.size === 0) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+/** Waits until the group has committed every partition of `topic` up to its end offset. */
+export async function waitForCommitted(admin: Admin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const behind = ends.filter((e) => {
+      const c = committed.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
+      return BigInt(e.high) > 0n && BigInt(c) < BigInt(e.high);
+    });
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`group ${groupId} did not commit ${topic} to its end: ${JSON.stringify(behind)} vs ${JSON.stringify(committed.partitions)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map(committed.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+}
