@@ -26,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --verify) VERIFY=1 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "native-backend: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +44,7 @@ step "checking prerequisites"
 command -v node >/dev/null || die "node is not on PATH"
 command -v npm >/dev/null || die "npm is not on PATH"
 PYTHON=${PYTHON:-python3}
-command -v "$PYTHON" >/dev/null || die "python3 is missing: it is needed to download and unpack the tensorflow-cpu wheel (apt-get install python3 python3-pip)"
+command -v "$PYTHON" >/dev/null || die "$PYTHON not found: Python 3 is needed to download and unpack the tensorflow-cpu wheel (apt-get install python3 python3-pip)"
 "$PYTHON" -m pip --version >/dev/null 2>&1 || die "pip is missing for $PYTHON (apt-get install python3-pip)"
 command -v g++ >/dev/null || die "no C++ compiler: g++ is missing (apt-get install g++)"
 command -v make >/dev/null || die "make is missing (apt-get install make)"
