@@ -30,6 +30,9 @@ export interface ModelMetadata {
     rows: number;
     windows: number;
     epochs: number;
+    /** 1-based epoch whose weights were kept (early stopping restores the best validation loss). */
+    bestEpoch?: number;
+    /** Loss and validation loss of the kept epoch. */
     finalLoss: number;
     finalValLoss: number | null;
     seed: number | null;
