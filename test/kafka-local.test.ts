@@ -84,7 +84,8 @@ describe('anomalyd kafka-local', () => {
     if (cli && cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
   });
 
-  it('starts its own broker from the Maven jars, serves clients, and cleans up on SIGTERM', async () => {
+  // A second JVM next to the shared broker: give it room on a busy 2-core machine.
+  it('starts its own broker from the Maven jars, serves clients, and cleans up on SIGTERM', { timeout: 300_000 }, async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ANOMALYD_LOG_LEVEL: 'info' };
     delete env.KAFKA_BROKERS;
     cli = spawn(process.execPath, [join(repo, 'bin', 'anomalyd.js'), 'kafka-local', '--via', 'maven'], { cwd: repo, env });
