@@ -34,6 +34,7 @@ export const modelMetadataSchema = z
       finalValLoss: finite.nullable(),
       seed: z.number().int().nullable(),
       units: z.number().int().positive(),
+      noise: z.number().min(0).optional(),
       trainedAt: z.string(),
       summary: z.object({ min: z.array(finite), max: z.array(finite), mean: z.array(finite), std: z.array(finite) }),
     }),

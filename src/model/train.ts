@@ -28,6 +28,12 @@ export interface TrainOptions {
   /** Seeds weight initialisation and shuffling; null trains non-deterministically. */
   seed?: number | null;
   learningRate?: number;
+  /**
+   * Standard deviation (in scaled units) of Gaussian noise added to the training inputs while the
+   * targets stay clean: a denoising autoencoder, which learns to pull unusual points back to the
+   * normal shape instead of copying them. 0 trains a plain autoencoder.
+   */
+  noise?: number;
   backend?: BackendPreference;
   log?: BackendLog;
 }
@@ -44,6 +50,7 @@ export const TRAIN_DEFAULTS = {
   patience: 10,
   seed: null as number | null,
   learningRate: 0.001,
+  noise: 0,
 };
 
 export interface EpochProgress {
@@ -88,6 +95,7 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
   const batchSize = positiveInt('batchSize', o.batchSize);
   const patience = positiveInt('patience', o.patience);
   if (!(o.validationSplit >= 0 && o.validationSplit < 1)) throw new TrainError(`validationSplit must be in [0, 1), got ${o.validationSplit}`);
+  if (!(o.noise >= 0)) throw new TrainError(`noise must be ≥ 0, got ${o.noise}`);
   if (o.seed !== null && !Number.isInteger(o.seed)) throw new TrainError(`seed must be an integer, got ${o.seed}`);
 
   await selectBackend(o.backend ?? 'auto', o.log);
@@ -123,6 +131,8 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
   const random = o.seed === null ? Math.random : seededRandom(o.seed ^ 0x5eed);
   const xVal = valWindows ? tf.tensor3d(valWindows, [valCount, seqStep, features]) : null;
   const shuffled = new Float32Array(trainWindows.length);
+  const noisy = o.noise > 0 ? new Float32Array(trainWindows.length) : null;
+  const gaussian = gaussianSource(random);
   const history: TrainResult['history'] = { loss: [], valLoss: [] };
   let best: { epoch: number; loss: number; valLoss: number | null; weights: tf.Tensor[] } | null = null;
   try {
@@ -130,12 +140,18 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
       // tfjs's own shuffle draws from Math.random; shuffling here with a seeded PRNG keeps runs reproducible.
       const order = permutation(trainCount, random);
       for (let i = 0; i < trainCount; i++) shuffled.set(trainWindows.subarray(order[i] * per, order[i] * per + per), i * per);
-      const x = tf.tensor3d(shuffled, [trainCount, seqStep, features]);
+      const y = tf.tensor3d(shuffled, [trainCount, seqStep, features]);
+      let x = y;
+      if (noisy) {
+        for (let i = 0; i < shuffled.length; i++) noisy[i] = shuffled[i] + o.noise * gaussian();
+        x = tf.tensor3d(noisy, [trainCount, seqStep, features]);
+      }
       let h: tf.History;
       try {
-        h = await model.fit(x, x, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: xVal ? [xVal, xVal] : undefined });
+        h = await model.fit(x, y, { epochs: 1, batchSize, shuffle: false, verbose: 0, validationData: xVal ? [xVal, xVal] : undefined });
       } finally {
         x.dispose();
+        y.dispose();
       }
       const loss = Number(h.history.loss[0]);
       const valLoss = xVal ? Number(h.history.val_loss[0]) : null;
@@ -201,11 +217,29 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
       finalValLoss: b.valLoss,
       seed: o.seed,
       units,
+      noise: o.noise,
       trainedAt: new Date().toISOString(),
       summary,
     },
   };
   return { model, meta, history, calibrationScores };
+}
+
+/** Standard normal draws (Box–Muller) from a uniform source. */
+function gaussianSource(random: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    const u = 1 - random();
+    const v = random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -37,6 +37,8 @@ export interface ModelMetadata {
     finalValLoss: number | null;
     seed: number | null;
     units: number;
+    /** Std of the Gaussian input noise of denoising training (scaled units); absent or 0 for a plain autoencoder. */
+    noise?: number;
     trainedAt: string;
     /** Per-feature min/max/mean/std of the raw training data. */
     summary: { min: number[]; max: number[]; mean: number[]; std: number[] };

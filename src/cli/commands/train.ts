@@ -22,6 +22,7 @@ interface TrainCliOptions {
   validationSplit: number;
   patience: number;
   seed?: number;
+  noise: number;
   columns?: string[];
   backend: BackendPreference;
   plot?: string;
@@ -66,6 +67,16 @@ export function register(program: Command): void {
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('--seed must be a non-negative integer');
       return n;
     })
+    .option(
+      '--noise <std>',
+      'denoising: std of Gaussian noise added to training inputs, in scaled units (0 = plain autoencoder)',
+      (v) => {
+        const n = Number(v);
+        if (!(n >= 0)) throw new InvalidArgumentError('--noise must be a number ≥ 0');
+        return n;
+      },
+      TRAIN_DEFAULTS.noise,
+    )
     .option('--columns <names>', 'comma-separated value columns (default: every numeric column)', (v) =>
       v.split(',').map((s) => s.trim()).filter(Boolean),
     )
@@ -96,6 +107,7 @@ export function register(program: Command): void {
             validationSplit: opts.validationSplit,
             patience: opts.patience,
             seed: opts.seed ?? null,
+            noise: opts.noise,
             backend: opts.backend,
             log,
           },
