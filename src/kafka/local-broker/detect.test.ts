@@ -38,7 +38,7 @@ describe('Docker engine detection', () => {
 
   it('follows DOCKER_HOST for unix and tcp endpoints', () => {
     expect(dockerEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({ socketPath: '/run/user/1000/docker.sock' });
-    expect(dockerEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2376' })).toEqual({ host: '10.0.0.5', port: 2376 });
+    expect(dockerEndpoint({ DOCKER_HOST: 'tcp://docker.example:2376' })).toEqual({ host: 'docker.example', port: 2376 });
   });
 
   it('is unreachable when the socket does not exist', async () => {
