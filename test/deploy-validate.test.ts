@@ -1,6 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { AnomalydMetrics } from '../src/metrics/anomalydMetrics.js';
-import { startMetricsServer, type MetricsServer } from '../src/metrics/server.js';
-import type { BatchResult, ScoredWindow } from '../src/pipeline/types.js';
+import { dashboard, dataPanels, panelExprs } from './support/dashboard.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = join(ROOT, 'scripts/validate-deploy.sh');
@@ -96,35 +94,7 @@ describe('the validators reject broken files', () => {
   });
 });
 
-interface Target {
-  refId: string;
-  expr: string;
-  datasource?: { type?: string; uid?: string };
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  description?: string;
-  datasource?: { type?: string; uid?: string };
-  gridPos: { x: number; y: number; w: number; h: number };
-  targets?: Target[];
-  repeat?: string;
-}
-interface Dashboard {
-  uid: string;
-  panels: Panel[];
-  templating: { list: { name: string; type: string; definition?: string; multi?: boolean; includeAll?: boolean; allValue?: string; datasource?: { uid?: string } }[] };
-}
-
-const dashboard = JSON.parse(read('grafana/dashboards/anomalyd.json')) as Dashboard;
-const dataPanels = dashboard.panels.filter((p) => p.type !== 'row');
-const allExprs = dataPanels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
-
-/** Substitutes dashboard variables the way docs/METRICS.md says to: $stream → .*, $__rate_interval → 1m. */
-function substitute(expr: string): string {
-  return expr.replaceAll('$__rate_interval', '1m').replaceAll('$stream', '.*');
-}
+const allExprs = panelExprs;
 
 describe('Grafana dashboard and provisioning', () => {
   it('has unique panel ids, in-grid positions and a description for every panel', () => {
@@ -219,132 +189,5 @@ describe('anomalyd configuration shipped for containers', () => {
   it('the ConfigMap copy differs from deploy/anomalyd.yaml only in where brokers come from', () => {
     const body = read('deploy/anomalyd.yaml').slice(read('deploy/anomalyd.yaml').indexOf('kafka:'));
     expect(embedded.replace('${KAFKA_BROKERS}', '${KAFKA_BROKERS:-kafka:9092}').trim()).toBe(body.trim());
-  });
-});
-
-describe('dashboard expressions against a real Prometheus', () => {
-  let metricsServer: MetricsServer;
-  let prometheus: ChildProcess;
-  let promUrl: string;
-  let feeder: NodeJS.Timeout;
-  let promLog = '';
-
-  function window(stream: string, score: number, receivedAt: number): ScoredWindow {
-    return {
-      stream,
-      model: 'eps-gru',
-      index: 9,
-      ts: receivedAt,
-      values: new Float32Array([10, 11, 12, 13, 100 * score]),
-      seqStep: 5,
-      features: 1,
-      receivedAt,
-      score,
-      threshold: 0.5,
-      anomalous: score > 0.5,
-      reconstruction: new Float32Array(5),
-      stepErrors: new Float32Array(5),
-    };
-  }
-
-  function feed(metrics: AnomalydMetrics): void {
-    const now = Date.now();
-    const result: BatchResult = {
-      scored: [window('fw-01', 0.2, now - 4), window('fw-02', 0.9, now - 20), window('dns-01', 0.1, now - 2)],
-      alerts: [],
-      rejected: [{ reason: 'invalid_json', detail: 'Unexpected token' }],
-      sources: [],
-      events: 5,
-      inference: [{ model: 'eps-gru', backend: 'cpu', windows: 3, seconds: 0.002 }],
-    };
-    metrics.observeBatch(result, now);
-    metrics.observeRejected('invalid_json');
-    metrics.setConsumerLag('metrics.eps', 0, 3);
-  }
-
-  async function freePort(): Promise<number> {
-    return new Promise((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => {
-        const port = (s.address() as { port: number }).port;
-        s.close(() => res(port));
-      });
-    });
-  }
-
-  beforeAll(async () => {
-    const metrics = new AnomalydMetrics({ maxStreamLabels: 2 });
-    metrics.setBuildInfo('0.0.0-test', 'cpu');
-    metrics.setActiveStreams(3);
-    feed(metrics);
-    feeder = setInterval(() => feed(metrics), 250);
-    metricsServer = await startMetricsServer({ host: '127.0.0.1', port: 0, metrics, readiness: () => ({ ready: true, checks: {} }) });
-
-    const dir = mkdtempSync(join(scratch, 'prom-'));
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: anomalyd\n    static_configs: [{ targets: ["127.0.0.1:${metricsServer.port}"] }]\n`,
-    );
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prometheus.stdout!.on('data', (d: Buffer) => (promLog += d.toString()));
-    prometheus.stderr!.on('data', (d: Buffer) => (promLog += d.toString()));
-    for (let i = 0; ; i++) {
-      const ready = await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false);
-      if (ready) break;
-      if (prometheus.exitCode !== null || i > 600) throw new Error(`prometheus did not become ready:\n${promLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
-
-  afterAll(async () => {
-    clearInterval(feeder);
-    prometheus?.kill('SIGTERM');
-    await metricsServer?.close();
-  });
-
-  async function query(expr: string): Promise<unknown[]> {
-    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
-    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
-    return body.data!.result;
-  }
-
-  /** Polls until the expression returns data (rates need two scrapes); gives up after ~60 s. */
-  async function queryUntilData(expr: string): Promise<unknown[]> {
-    for (let i = 0; i < 240; i++) {
-      const result = await query(expr);
-      if (result.length > 0) return result;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return [];
-  }
-
-  it.each(allExprs.map((e) => [e.panel, e.expr]))('%s: %s returns data', async (_panel, expr) => {
-    const result = await queryUntilData(substitute(expr));
-    expect(result.length, `${substitute(expr)}\n${promLog.slice(-2000)}`).toBeGreaterThan(0);
-  });
-
-  it('the stream variable query lists the streams, with folded ones as __other__', async () => {
-    const url = `${promUrl}/api/v1/label/stream/values?match[]=anomalyd_stream_anomaly_score`;
-    for (let i = 0; i < 240; i++) {
-      const body = (await (await fetch(url)).json()) as { data: string[] };
-      if (body.data.length > 0) {
-        expect(body.data.sort()).toEqual(['__other__', 'fw-01', 'fw-02']);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect.fail('the stream label has no values');
-  });
-
-  it('the anomalous-now table lists exactly the anomalous stream', async () => {
-    const table = allExprs.find((e) => e.panel === 'Streams anomalous now' && !e.expr.startsWith('count'))!;
-    const result = (await queryUntilData(substitute(table.expr))) as { metric: Record<string, string>; value: [number, string] }[];
-    expect(result.map((r) => [r.metric.stream, Number(r.value[1])])).toEqual([['fw-02', 0.9]]);
   });
 });
