@@ -1,5 +1,5 @@
 import { concatMap, tap, type Subscription } from 'rxjs';
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
@@ -94,7 +94,13 @@ export class Daemon {
     }, isStopping, this.log);
     if (!created) return;
 
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
+    });
     if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
 
     this.source = new KafkaSource(

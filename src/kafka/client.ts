@@ -24,9 +24,9 @@ export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
     },
     // kafkajs' INFO lines are routine chatter; WARN and above reach our log.
     logLevel: logLevel.WARN,
-    logCreator: () => ({ level, log: entry }) => {
-      const { message, ...extra } = entry.log;
-      kafkaLog[levels[level] ?? 'info']({ ...extra, namespace: entry.namespace }, message);
+    logCreator: () => ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      kafkaLog[levels[level] ?? 'info']({ ...extra, namespace }, message);
     },
   };
   if (cfg.ssl === true) options.ssl = true;

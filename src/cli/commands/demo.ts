@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { createKafka } from '../../kafka/client.js';
@@ -90,7 +90,7 @@ export function register(program: Command): void {
       say(`streaming ${opts.streams} log sources from ${from} at ${opts.rate} events/s each; spikes in ${streams.filter((s) => s.spikes.size > 0).map((s) => s.id).join(', ')}`);
       say('every ~15 s one malformed event is sent, to show the dead-letter topic. Ctrl-C to stop.');
 
-      producer = kafka.producer();
+      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       started = Date.now();
       const t0 = Date.UTC(2026, 10, 1);
