@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCORING_DEFAULTS } from '../pipeline/score-transform.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -60,6 +61,16 @@ export const alertPolicySchema = z.strictObject({
   resolveAfter: positiveInt.default(5),
 });
 
+/** Post-processing of the reconstruction error before the threshold (src/pipeline/score-transform.ts). */
+export const scoringSchema = z.strictObject({
+  method: z.enum(['raw', 'smoothed', 'likelihood']).default(SCORING_DEFAULTS.method),
+  window: positiveInt.default(SCORING_DEFAULTS.window),
+  shortWindow: positiveInt.default(SCORING_DEFAULTS.shortWindow),
+  learningPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.learningPeriod),
+  minStdRatio: z.number().min(0).default(SCORING_DEFAULTS.minStdRatio),
+  suppress: z.number().int().min(0).default(SCORING_DEFAULTS.suppress),
+});
+
 export const streamRuleSchema = z
   .strictObject({
     match: z.string().min(1).optional().describe('glob on the stream id'),
@@ -67,6 +78,7 @@ export const streamRuleSchema = z
     model: z.string().min(1),
     threshold: z.number().positive().optional(),
     alert: alertPolicySchema.default({ openAfter: 1, resolveAfter: 5 }),
+    scoring: scoringSchema.default(SCORING_DEFAULTS),
   })
   .refine((r) => (r.match === undefined) !== (r.regex === undefined), {
     message: 'exactly one of `match` (glob) or `regex`',
@@ -82,7 +94,11 @@ export const streamRuleSchema = z
       }
     },
     { message: 'a valid regular expression', path: ['regex'] },
-  );
+  )
+  .refine((r) => r.scoring.method !== 'likelihood' || (r.threshold !== undefined && r.threshold < 1), {
+    message: 'scoring.method likelihood scores in [0, 1]: set a `threshold` below 1 (e.g. 0.9999); the model calibrated one is an MSE',
+    path: ['threshold'],
+  });
 
 export const configSchema = z
   .strictObject({
@@ -143,3 +159,4 @@ export type AnomalydConfig = z.infer<typeof configSchema>;
 export type KafkaConfig = AnomalydConfig['kafka'];
 export type StreamRule = AnomalydConfig['streams'][number];
 export type AlertPolicy = StreamRule['alert'];
+export type ScoringRule = StreamRule['scoring'];

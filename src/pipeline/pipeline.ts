@@ -4,6 +4,7 @@ import { EpisodeTracker } from './episodes.js';
 import { microBatch } from './micro-batch.js';
 import type { StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
+import { SCORING_DEFAULTS, ScoreTransforms, type ScoringConfig } from './score-transform.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { Alert, BatchResult, MetricEvent, Rejected, Window } from './types.js';
 import { StreamWindows } from './windows.js';
@@ -19,18 +20,19 @@ export interface PipelineOptions {
 export type PipelineInput<S> = MetricEvent<S> | { rejected: Rejected<S> };
 
 type Staged<S> =
-  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; source?: S }
+  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; scoring: ScoringConfig; source?: S }
   | { kind: 'warming'; source?: S }
   | { kind: 'rejected'; rejected: Rejected<S> };
 
 /**
  * The scoring pipeline shared by the daemon and the offline replay:
- * event → route → per-stream window → micro-batch → batched inference → threshold → alert episodes.
+ * event → route → per-stream window → micro-batch → batched inference → score transform → threshold → alert episodes.
  * State (windows, episodes) lives in the instance, so one instance serves one input stream.
  */
 export class ScoringPipeline<S = unknown> {
   readonly windows = new StreamWindows();
   readonly episodes = new EpisodeTracker();
+  readonly transforms = new ScoreTransforms();
 
   constructor(private readonly opts: PipelineOptions) {}
 
@@ -46,6 +48,7 @@ export class ScoringPipeline<S = unknown> {
   /** Forget the state of streams, e.g. after their partitions were revoked. */
   dropStreams(predicate: (stream: string) => boolean): number {
     this.episodes.drop(predicate);
+    this.transforms.drop(predicate);
     return this.windows.drop(predicate);
   }
 
@@ -61,7 +64,7 @@ export class ScoringPipeline<S = unknown> {
     const outcome = this.windows.push(item, route);
     if (outcome === 'warming') return { kind: 'warming', source: item.source };
     if ('reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
-    return { kind: 'window', window: outcome, threshold: route.threshold, policy: route.policy, source: item.source };
+    return { kind: 'window', window: outcome, threshold: route.threshold, policy: route.policy, scoring: route.scoring ?? SCORING_DEFAULTS, source: item.source };
   }
 
   private async process(batch: Staged<S>[]): Promise<BatchResult<S>> {
@@ -73,6 +76,8 @@ export class ScoringPipeline<S = unknown> {
     );
     const alerts: Alert[] = [];
     scored.forEach((w, i) => {
+      w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring);
+      w.anomalous = w.score > w.threshold;
       const alert = this.episodes.observe(w, staged[i].policy);
       if (alert) alerts.push(alert);
     });

@@ -3,6 +3,7 @@ import type { AlertPolicy } from '../config/schema.js';
 import type { Series } from '../data/series.js';
 import { ScoringPipeline } from './pipeline.js';
 import { StreamRouter } from './router.js';
+import type { ScoringConfig } from './score-transform.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { Alert, MetricEvent, Rejected } from './types.js';
 
@@ -11,6 +12,8 @@ export interface ReplayOptions {
   /** Overrides the model's calibrated threshold. */
   threshold?: number;
   policy?: AlertPolicy;
+  /** Post-processing of the reconstruction error (default: SCORING_DEFAULTS, the raw MSE). */
+  scoring?: ScoringConfig;
   maxBatch?: number;
 }
 
@@ -20,6 +23,8 @@ export interface ReplayPoint {
   ts: number | null;
   values: number[];
   score: number | null;
+  /** Reconstruction MSE before the scoring transform. */
+  rawScore: number | null;
   threshold: number | null;
   anomalous: boolean | null;
 }
@@ -47,7 +52,7 @@ export async function replaySeries(series: Series, model: PipelineModel, opts: R
   const stream = opts.stream ?? 'replay';
   const pipeline = new ScoringPipeline({
     router: new StreamRouter(
-      [{ match: '**', model: model.name, threshold: opts.threshold, alert: opts.policy ?? defaultPolicy }],
+      [{ match: '**', model: model.name, threshold: opts.threshold, alert: opts.policy ?? defaultPolicy, scoring: opts.scoring }],
       new Map([[model.name, model]]),
     ),
     models: new Map([[model.name, model]]),
@@ -60,6 +65,7 @@ export async function replaySeries(series: Series, model: PipelineModel, opts: R
     ts: series.timestamps[index],
     values,
     score: null,
+    rawScore: null,
     threshold: null,
     anomalous: null,
   }));
@@ -71,6 +77,7 @@ export async function replaySeries(series: Series, model: PipelineModel, opts: R
           for (const w of batch.scored) {
             const p = points[w.index];
             p.score = w.score;
+            p.rawScore = w.rawScore ?? w.score;
             p.threshold = w.threshold;
             p.anomalous = w.anomalous;
           }

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { AlertPolicy } from '../config/schema.js';
+import { SCORING_DEFAULTS, type ScoringConfig } from './score-transform.js';
 
 export interface RouteRule {
   match?: string;
@@ -7,6 +8,7 @@ export interface RouteRule {
   model: string;
   threshold?: number;
   alert: AlertPolicy;
+  scoring?: ScoringConfig;
 }
 
 /** What the pipeline needs to know about a model to route and window a stream. */
@@ -22,6 +24,8 @@ export interface Route {
   features: number;
   threshold: number;
   policy: AlertPolicy;
+  /** Absent: SCORING_DEFAULTS. */
+  scoring?: ScoringConfig;
 }
 
 /**
@@ -45,6 +49,7 @@ export class StreamRouter {
           features: shape.features,
           threshold: rule.threshold ?? shape.threshold,
           policy: rule.alert,
+          scoring: rule.scoring ?? SCORING_DEFAULTS,
         },
       };
     });

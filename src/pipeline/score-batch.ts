@@ -29,6 +29,7 @@ export async function scoreWindows(
       scored[p] = {
         ...w,
         score,
+        rawScore: score,
         threshold,
         anomalous: score > threshold,
         reconstruction: out.reconstruction.subarray(i * size, (i + 1) * size),

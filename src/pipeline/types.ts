@@ -29,8 +29,10 @@ export interface Window {
 }
 
 export interface ScoredWindow extends Window {
-  /** Reconstruction MSE in scaled space: the anomaly score. */
+  /** The anomaly score compared with the threshold: the reconstruction MSE after the stream's scoring transform. */
   score: number;
+  /** Reconstruction MSE in scaled space, before the scoring transform (the pipeline always sets it). */
+  rawScore?: number;
   threshold: number;
   anomalous: boolean;
   /** Reconstruction in raw units, row-major [seqStep][features]. */

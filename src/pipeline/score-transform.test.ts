@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { erfc, gaussianTail, likelihood, SCORING_DEFAULTS, ScoreTransforms, StreamScoreTransform, type ScoringConfig } from './score-transform.js';
+
+const cfg = (c: Partial<ScoringConfig>): ScoringConfig => ({ ...SCORING_DEFAULTS, ...c });
+const run = (c: Partial<ScoringConfig>, raw: number[]) => {
+  const t = new StreamScoreTransform(cfg(c));
+  return raw.map((r) => t.next(r));
+};
+
+describe('Gaussian tail', () => {
+  it('matches tabulated values of erfc and Q', () => {
+    expect(erfc(0)).toBeCloseTo(1, 7);
+    expect(erfc(1)).toBeCloseTo(0.157299207, 7);
+    expect(erfc(-1)).toBeCloseTo(1.842700793, 7);
+    expect(gaussianTail(0)).toBeCloseTo(0.5, 7);
+    expect(gaussianTail(1.96)).toBeCloseTo(0.0249979, 6);
+    expect(gaussianTail(3)).toBeCloseTo(0.0013499, 6);
+    expect(gaussianTail(-1)).toBeCloseTo(0.8413447, 6);
+  });
+
+  it('turns a z-score into 1 - Q(z)', () => {
+    expect(likelihood(12, 10, 1)).toBeCloseTo(1 - 0.0227501, 6);
+    expect(likelihood(10, 10, 2)).toBeCloseTo(0.5, 7);
+    expect(likelihood(8, 10, 1)).toBeCloseTo(0.0227501, 6);
+    expect(likelihood(3, 2, 0)).toBe(1);
+    expect(likelihood(2, 2, 0)).toBe(0.5);
+  });
+});
+
+describe('StreamScoreTransform', () => {
+  it('raw passes the MSE through', () => {
+    expect(run({ method: 'raw' }, [0.1, 0.5, 0.2])).toEqual([0.1, 0.5, 0.2]);
+  });
+
+  it('smoothed is the mean of the last shortWindow values', () => {
+    const out = run({ method: 'smoothed', shortWindow: 3 }, [3, 6, 9, 0, 3]);
+    // [3], [3,6], [3,6,9], [6,9,0], [9,0,3]
+    expect(out.map((x) => Number(x.toFixed(9)))).toEqual([3, 4.5, 6, 5, 4]);
+  });
+
+  it('likelihood: 0.5 while learning, then 1 - Q of the short mean against the history of short means', () => {
+    // shortWindow 1: the short mean is the value itself. History [1, 3] → mean 2, std 1.
+    const out = run({ method: 'likelihood', shortWindow: 1, window: 10, learningPeriod: 2, minStdRatio: 0 }, [1, 3, 4, 2]);
+    expect(out[0]).toBe(0.5);
+    expect(out[1]).toBe(0.5);
+    expect(out[2]).toBeCloseTo(1 - gaussianTail(2), 6); // (4 - 2) / 1
+    // history [1, 3, 4]: mean 8/3, population std sqrt(14/9)
+    expect(out[3]).toBeCloseTo(1 - gaussianTail((2 - 8 / 3) / Math.sqrt(14 / 9)), 6);
+  });
+
+  it('likelihood forgets history older than `window` and floors the std at minStdRatio × mean', () => {
+    // window 2: before the 4th value the history is [10, 10] (the 1 has left it): mean 10, std 0 → floored to 0.5 × 10 = 5.
+    const out = run({ method: 'likelihood', shortWindow: 1, window: 2, learningPeriod: 0, minStdRatio: 0.5 }, [1, 10, 10, 20]);
+    expect(out[3]).toBeCloseTo(1 - gaussianTail((20 - 10) / 5), 6);
+  });
+
+  it('suppress reports a score only when it tops the previous `suppress` scores', () => {
+    const out = run({ method: 'raw', suppress: 2 }, [1, 5, 4, 3, 2, 6, 6]);
+    // 1: nothing before; 5 > 1; 4 < 5; 3 < max(5,4); 2 < max(4,3); 6 > max(3,2); 6 not > 6
+    expect(out).toEqual([1, 5, 0, 0, 0, 6, 0]);
+  });
+});
+
+describe('ScoreTransforms', () => {
+  it('keeps one state per stream and forgets dropped streams', () => {
+    const t = new ScoreTransforms();
+    const smoothed = cfg({ method: 'smoothed', shortWindow: 2 });
+    expect(t.apply('a', 2, smoothed)).toBe(2);
+    expect(t.apply('b', 10, smoothed)).toBe(10);
+    expect(t.apply('a', 4, smoothed)).toBe(3);
+    t.drop((s) => s === 'a');
+    expect(t.apply('a', 8, smoothed)).toBe(8);
+    expect(t.apply('b', 0, smoothed)).toBe(5);
+  });
+});

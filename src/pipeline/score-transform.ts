@@ -1,0 +1,184 @@
+/**
+ * Per-stream post-processing of reconstruction errors, between inference and thresholding.
+ *
+ * - raw: the window's reconstruction MSE as it is.
+ * - smoothed: the mean MSE of the last `shortWindow` windows.
+ * - likelihood: Numenta's anomaly likelihood. The mean MSE of the last `shortWindow` windows is
+ *   compared with the distribution of those short means over the last `window` windows (mean and
+ *   standard deviation); the score is 1 - Q(z), Q the Gaussian tail, so it lies in [0, 1].
+ *   Until `learningPeriod` windows have been seen it is 0.5 (no opinion).
+ *
+ * `suppress` (any method): a score that is not above every score of the previous `suppress`
+ * windows is reported as 0, so a lasting anomaly is reported once, at its onset, rather than on
+ * every window. It needs no threshold, so it also works when the threshold is chosen afterwards.
+ */
+
+export type ScoringMethod = 'raw' | 'smoothed' | 'likelihood';
+
+export interface ScoringConfig {
+  method: ScoringMethod;
+  /** likelihood: history of short means the distribution is estimated from, in windows. */
+  window: number;
+  /** smoothed, likelihood: windows averaged into the short mean. */
+  shortWindow: number;
+  /** likelihood: windows before a likelihood is reported. */
+  learningPeriod: number;
+  /** likelihood: floor of the standard deviation, as a fraction of the history's mean (keeps a flat history from turning every wiggle into certainty). */
+  minStdRatio: number;
+  /** Windows a score must top to be reported; 0 disables. */
+  suppress: number;
+}
+
+/** Defaults of a stream rule's `scoring` (config schema). */
+export const SCORING_DEFAULTS: ScoringConfig = {
+  method: 'raw',
+  window: 2000,
+  shortWindow: 10,
+  learningPeriod: 300,
+  minStdRatio: 0.1,
+  suppress: 0,
+};
+
+/** Sliding sum over the last `size` values, with a ring buffer. */
+class RollingSum {
+  private readonly ring: Float64Array;
+  private next = 0;
+  count = 0;
+  sum = 0;
+  sumSq = 0;
+
+  constructor(readonly size: number) {
+    this.ring = new Float64Array(size);
+  }
+
+  push(x: number): void {
+    if (this.count === this.size) {
+      const old = this.ring[this.next];
+      this.sum -= old;
+      this.sumSq -= old * old;
+    } else this.count++;
+    this.ring[this.next] = x;
+    this.next = (this.next + 1) % this.size;
+    this.sum += x;
+    this.sumSq += x * x;
+  }
+
+  get mean(): number {
+    return this.count === 0 ? 0 : this.sum / this.count;
+  }
+
+  get std(): number {
+    if (this.count === 0) return 0;
+    const m = this.mean;
+    return Math.sqrt(Math.max(0, this.sumSq / this.count - m * m));
+  }
+}
+
+/** Sliding maximum over the last `size` values (monotonic deque). */
+class RollingMax {
+  private readonly values: number[] = [];
+  private readonly positions: number[] = [];
+  private position = 0;
+
+  constructor(private readonly size: number) {}
+
+  /** Maximum of the values pushed within the last `size` pushes (-Infinity when none). */
+  get max(): number {
+    return this.values.length ? this.values[0] : -Infinity;
+  }
+
+  push(x: number): void {
+    while (this.values.length && this.values[this.values.length - 1] <= x) {
+      this.values.pop();
+      this.positions.pop();
+    }
+    this.values.push(x);
+    this.positions.push(this.position);
+    this.position++;
+    while (this.positions[0] <= this.position - 1 - this.size) {
+      this.values.shift();
+      this.positions.shift();
+    }
+  }
+}
+
+/** One stream's state under one configuration. */
+export class StreamScoreTransform {
+  private readonly short: RollingSum;
+  private readonly history: RollingSum | null;
+  private readonly recent: RollingMax | null;
+  private seen = 0;
+
+  constructor(readonly config: ScoringConfig) {
+    this.short = new RollingSum(config.shortWindow);
+    this.history = config.method === 'likelihood' ? new RollingSum(config.window) : null;
+    this.recent = config.suppress > 0 ? new RollingMax(config.suppress) : null;
+  }
+
+  /** The reported score for the next window's raw MSE. */
+  next(raw: number): number {
+    this.seen++;
+    const score = this.transform(raw);
+    if (this.recent === null) return score;
+    const reported = score > this.recent.max ? score : 0;
+    this.recent.push(score);
+    return reported;
+  }
+
+  private transform(raw: number): number {
+    const { method } = this.config;
+    if (method === 'raw') return raw;
+    this.short.push(raw);
+    if (method === 'smoothed') return this.short.mean;
+    const h = this.history!;
+    const shortMean = this.short.mean;
+    // The distribution is that of the history before this window, so an anomaly does not dilute its own z-score.
+    const score = this.seen <= this.config.learningPeriod || h.count < 2 ? 0.5 : likelihood(shortMean, h.mean, Math.max(h.std, this.config.minStdRatio * h.mean));
+    h.push(shortMean);
+    return score;
+  }
+}
+
+/** 1 - Q((x - mean) / std): how unusually high x is; 0.5 when std is 0 and x equals the mean. */
+export function likelihood(x: number, mean: number, std: number): number {
+  if (!(std > 0)) return x > mean ? 1 : x < mean ? 0 : 0.5;
+  return 1 - gaussianTail((x - mean) / std);
+}
+
+/** Q(z) = P(Z > z) for a standard normal Z. */
+export function gaussianTail(z: number): number {
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+/** Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** The transform state of every stream; a stream's state starts on its first window. */
+export class ScoreTransforms {
+  private readonly streams = new Map<string, StreamScoreTransform>();
+
+  /** The reported score of `stream`'s next window. */
+  apply(stream: string, raw: number, config: ScoringConfig): number {
+    let s = this.streams.get(stream);
+    if (s === undefined || s.config !== config) {
+      s = new StreamScoreTransform(config);
+      this.streams.set(stream, s);
+    }
+    return s.next(raw);
+  }
+
+  drop(predicate: (stream: string) => boolean): void {
+    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+  }
+}
