@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readSeries } from '../../data/index.js';
+import { labelRanges } from '../../eval/evaluate.js';
 import { logger } from '../../log.js';
 import type { BackendPreference } from '../../model/backend.js';
 import { loadPipelineModels } from '../../pipeline/load-models.js';
 import { defaultPolicy, episodesOf, pointsToCsv, replaySeries } from '../../pipeline/replay.js';
+import { writeScoreChart } from '../../plot/score-chart.js';
 import { parsePositiveInt, parsePositiveNumber } from '../options.js';
 
 interface ReplayCliOptions {
@@ -19,6 +21,7 @@ interface ReplayCliOptions {
   columns?: string;
   stream?: string;
   backend: BackendPreference;
+  plot?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +38,7 @@ export function register(program: Command): void {
     .option('--columns <a,b>', 'value columns to use (default: every numeric column)')
     .option('--stream <id>', 'stream id to give the series (default: the file name)')
     .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .option('--plot <file>', 'write a chart of values, scores and alert episodes (PNG; SVG when the name ends in .svg)')
     .action(async (opts: ReplayCliOptions) => {
       const log = logger();
       const series = await readSeries(opts.input, { columns: opts.columns?.split(',') });
@@ -61,6 +65,23 @@ export function register(program: Command): void {
         },
         `replayed ${series.rows.length} rows: ${episodes.length} anomaly episode(s)`,
       );
+      if (opts.plot) {
+        await writeScoreChart(
+          {
+            title: `${basename(opts.input)} — model ${model.name}`,
+            subtitle: `threshold ${result.threshold.toPrecision(4)} · ${episodes.length} alert episode(s)`,
+            timestamps: series.timestamps,
+            values: series.rows,
+            columns: series.columns,
+            scores: result.points.map((p) => p.score),
+            threshold: result.threshold,
+            episodes,
+            labelRanges: series.labels ? labelRanges(series.labels) : undefined,
+          },
+          opts.plot,
+        );
+        log.info({ file: opts.plot }, 'chart written');
+      }
       for (const r of result.rejected) log.warn({ reason: r.reason, detail: r.detail }, 'row not scored');
     });
 }

@@ -1,0 +1,181 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { readSeries, SeriesReadError, type Series } from '../../data/index.js';
+import { evaluateReplay, firstInvalidLabel, labelRanges, type EvaluationReport } from '../../eval/evaluate.js';
+import type { RankingMetric } from '../../eval/classification.js';
+import { logger } from '../../log.js';
+import { BackendUnavailableError, type BackendPreference } from '../../model/backend.js';
+import { loadPipelineModels } from '../../pipeline/load-models.js';
+import { defaultPolicy, episodesOf, replaySeries } from '../../pipeline/replay.js';
+import { writeScoreChart } from '../../plot/score-chart.js';
+import { UsageError } from '../errors.js';
+import { parsePositiveInt, parsePositiveNumber } from '../options.js';
+
+interface EvaluateCliOptions {
+  model: string;
+  input: string;
+  json?: boolean;
+  threshold?: number;
+  openAfter: number;
+  resolveAfter: number;
+  columns?: string;
+  plot?: string;
+  backend: BackendPreference;
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description('replay a labelled file through the scoring pipeline and report precision, recall, F1, ROC-AUC, AP and episode hits')
+    .requiredOption('-m, --model <dir>', 'model directory (model.json, weights, anomalyd.json)')
+    .requiredOption('-i, --input <file>', 'CSV with a header holding the value column(s) and a 0/1 `label` column, or NDJSON with a "label" field')
+    .option('--json', 'print the report as JSON')
+    .option('--threshold <x>', "override the model's calibrated threshold", parsePositiveNumber)
+    .option('--open-after <n>', 'consecutive anomalous windows before an alert opens', parsePositiveInt, defaultPolicy.openAfter)
+    .option('--resolve-after <n>', 'consecutive normal windows before it resolves', parsePositiveInt, defaultPolicy.resolveAfter)
+    .option('--columns <a,b>', 'value columns to use (default: every numeric column except timestamp and label)')
+    .option('--plot <file>', 'write a chart of values, scores, alert episodes and labelled ranges (PNG; SVG when the name ends in .svg)')
+    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
+    .action(async (opts: EvaluateCliOptions) => {
+      const log = logger();
+      const series = await readLabelledSeries(opts.input, opts.columns);
+      let models;
+      try {
+        models = await loadPipelineModels({ [basename(opts.model)]: opts.model }, opts.backend, log);
+      } catch (err) {
+        if (err instanceof BackendUnavailableError) throw new UsageError(err.message);
+        throw err;
+      }
+      const model = [...models.values()][0];
+      let result;
+      try {
+        result = await replaySeries(series, model, {
+          stream: basename(opts.input),
+          threshold: opts.threshold,
+          policy: { openAfter: opts.openAfter, resolveAfter: opts.resolveAfter },
+        });
+      } catch (err) {
+        // Shape mismatches (column count, too few rows) name the file and are the user's to fix.
+        if (err instanceof Error && err.message.startsWith(`${series.file}:`)) throw new UsageError(err.message);
+        throw err;
+      }
+      for (const r of result.rejected) log.warn({ reason: r.reason, detail: r.detail }, 'row not scored');
+      const episodes = episodesOf(result.alerts, series.rows.length - 1);
+      const report = evaluateReplay({
+        points: result.points,
+        labels: series.labels!,
+        threshold: result.threshold,
+        episodes,
+        windowLength: model.seqStep,
+      });
+
+      if (opts.plot) {
+        await writeScoreChart(
+          {
+            title: `${basename(opts.input)} — model ${model.name}`,
+            subtitle: chartSubtitle(report),
+            timestamps: series.timestamps,
+            values: series.rows,
+            columns: series.columns,
+            scores: result.points.map((p) => p.score),
+            threshold: result.threshold,
+            episodes,
+            labelRanges: labelRanges(series.labels!),
+          },
+          opts.plot,
+        );
+        log.info({ file: opts.plot }, 'chart written');
+      }
+      const meta = { file: opts.input, model: opts.model, columns: series.columns, windowLength: model.seqStep };
+      if (opts.json) process.stdout.write(JSON.stringify({ ...meta, ...report }, null, 2) + '\n');
+      else process.stdout.write(formatReport(report, meta));
+    });
+}
+
+/** Reads the series and checks it has 0/1 labels; errors name the file (and the line of a bad label). */
+async function readLabelledSeries(file: string, columns: string | undefined): Promise<Series> {
+  let series: Series;
+  try {
+    series = await readSeries(file, { columns: columns?.split(',') });
+  } catch (err) {
+    if (err instanceof SeriesReadError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (!series.labels) {
+    throw new UsageError(`${file}: no label column: evaluate needs a header with a "label" column (0 = normal, 1 = anomaly) next to the value column(s)`);
+  }
+  const bad = firstInvalidLabel(series.labels);
+  if (bad >= 0) {
+    const line = dataLine(file, bad);
+    throw new UsageError(`${file}${line === null ? '' : `:${line}`}: label ${series.labels[bad]} is not 0 or 1`);
+  }
+  return series;
+}
+
+/** 1-based file line of data row `row` (after the header for CSV, skipping blank lines). */
+function dataLine(file: string, row: number): number | null {
+  const text = readFileSync(file, 'utf8');
+  if (['.ndjson', '.jsonl'].includes(extname(file).toLowerCase())) {
+    let seen = -1;
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) if (lines[i].trim() !== '' && ++seen === row) return i + 1;
+    return null;
+  }
+  const records = parse(text, { info: true, skip_empty_lines: true, relax_column_count: true, trim: true, bom: true }) as unknown as {
+    info: { lines: number };
+  }[];
+  return records[row + 1]?.info.lines ?? null;
+}
+
+const pct = (x: number) => x.toFixed(3);
+const metric = (m: RankingMetric) => (m.value === null ? `n/a (${m.reason})` : pct(m.value));
+const ranges = (rs: readonly { start: number; end: number }[], what = 'rows') =>
+  rs.length === 0 ? '' : ` (${what} ${rs.slice(0, 8).map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(', ')}${rs.length > 8 ? ', …' : ''})`;
+
+function chartSubtitle(r: EvaluationReport): string {
+  const e = r.episodes;
+  return (
+    `threshold ${r.threshold.toPrecision(4)} · ${e.alertEpisodes} alert episode(s), ${e.falseAlarms} false alarm(s) · ` +
+    `${e.rangesHit}/${e.labelledRanges} labelled range(s) hit · ROC-AUC ${metric(r.rocAuc)}`
+  );
+}
+
+/** The report as aligned plain text for a terminal. */
+export function formatReport(r: EvaluationReport, meta: { file: string; model: string; columns: string[]; windowLength: number }): string {
+  const m = r.rowLevel;
+  const e = r.episodes;
+  const rows: [string, string][] = [
+    ['file', meta.file],
+    ['model', `${meta.model} (window ${meta.windowLength}, columns ${meta.columns.join(', ')})`],
+    ['threshold', String(r.threshold)],
+    ['rows', `${r.rows} (${r.scoredRows} scored, ${r.excludedRows} before the first full window excluded${r.excludedPositives ? `, ${r.excludedPositives} of them labelled 1` : ''})`],
+    ['labelled anomalous rows', `${r.positives} of ${r.scoredRows} scored`],
+    ['', ''],
+    ['row level (score > threshold)', ''],
+    ['  precision', pct(m.precision)],
+    ['  recall', pct(m.recall)],
+    ['  F1', pct(m.f1)],
+    ['  ROC-AUC', metric(r.rocAuc)],
+    ['  average precision', metric(r.averagePrecision)],
+    ['', ''],
+    ['episode level', ''],
+    ['  labelled ranges hit', `${e.rangesHit} of ${e.labelledRanges}${ranges(e.rangesMissed, 'missed: rows')}`],
+    ...(e.rangesUnscored ? [['  labelled ranges unscored', `${e.rangesUnscored} (wholly before the first full window)`] as [string, string]] : []),
+    ['  alert episodes', String(e.alertEpisodes)],
+    ['  false alarms', `${e.falseAlarms}${ranges(e.falseAlarmEpisodes)}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => (k === '' ? '' : `${k.padEnd(w)}  ${v}`.trimEnd()));
+  const cell = (x: number | string, width: number) => String(x).padStart(width);
+  const cw = Math.max(11, ...[m.tp, m.fp, m.tn, m.fn].map((x) => String(x).length));
+  lines.push(
+    '',
+    'confusion matrix (scored rows)',
+    `${''.padEnd(14)}${cell('flagged', cw)}${cell('not flagged', cw + 2)}`,
+    `${'label 1'.padEnd(14)}${cell(m.tp, cw)}${cell(m.fn, cw + 2)}`,
+    `${'label 0'.padEnd(14)}${cell(m.fp, cw)}${cell(m.tn, cw + 2)}`,
+  );
+  return lines.join('\n') + '\n';
+}
