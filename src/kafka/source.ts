@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from '../log.js';
 import { decodeEvent, type Decoded, type EventFields } from './decode.js';
 import type { KafkaSourceRef } from './source-ref.js';
@@ -15,6 +15,9 @@ export interface SourceOptions {
 }
 
 export type Assignment = Map<string, Set<number>>;
+
+/** Fetch settings of the daemon's consumer (kafkajs ConsumerConfig fields). */
+export const SOURCE_CONSUMER_OPTIONS = {} as const satisfies Partial<ConsumerConfig>;
 
 /**
  * The input side of the daemon: a consumer-group member whose messages come out as an Observable
@@ -40,6 +43,7 @@ export class KafkaSource {
     private readonly log: Logger,
   ) {
     this.consumer = kafka.consumer({
+      ...SOURCE_CONSUMER_OPTIONS,
       groupId: opts.groupId,
       // A rebalance or crash never commits on its own; see `commit`.
       retry: { restartOnFailure: async (err) => (log.error({ err }, 'consumer failed; restarting it'), true) },

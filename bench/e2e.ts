@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { tap } from 'rxjs';
+import type { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { Daemon } from '../src/daemon/daemon.js';
+import type { KafkaSourceRef } from '../src/kafka/source-ref.js';
+import type { PipelineModel } from '../src/pipeline/scoring-model.js';
+import type { BatchResult } from '../src/pipeline/types.js';
+import { benchDaemonConfig } from './daemon-config.js';
+import type { Progress } from './progress.js';
+import { percentile } from './timing.js';
+
+export interface E2eResult {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  alerts: number;
+  /** Fetch (receivedAt) → delivered, per scored window, ms. With a backlog this is mostly queueing. */
+  fetchToScoredMs: { p50: number; p99: number; max: number };
+  /** Broker append (producer CreateTime) → delivered, per event, ms. */
+  produceToDeliveredMs: { p50: number; p99: number; max: number };
+  /** From anomalyd_event_to_score_latency_seconds (histogram bucket bounds), s. */
+  histogram: { p50: string; p99: string };
+  logFile: string;
+  maxBatch: number;
+  maxLatencyMs: number;
+}
+
+export interface E2eOptions {
+  kafka: Kafka;
+  brokers: string[];
+  topic: string;
+  events: number;
+  model: PipelineModel;
+  progress: Progress;
+  label: string;
+  inference?: { maxBatch?: number; maxLatencyMs?: number };
+  /** Resolves once the daemon consumes; the run ends when `events` are committed. */
+  whileRunning?: () => Promise<void>;
+}
+
+/**
+ * The real Daemon, in-process, against the real broker: from its first fetched event to the commit
+ * that covers the last one. Latencies are taken where the daemon records its own metrics.
+ */
+export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
+  const tag = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const groupId = `bench-daemon-${tag}`;
+  const alertsTopic = `bench-alerts-${tag}`;
+  const loaded = benchDaemonConfig({ brokers: opts.brokers, topic: opts.topic, groupId, alerts: alertsTopic, deadLetter: `bench-dlq-${tag}`, inference: opts.inference });
+  const logFile = join(mkdtempSync(join(tmpdir(), 'anomalyd-bench-')), 'daemon.log');
+  const log = pino({ level: 'info', base: { name: 'anomalyd' } }, pino.destination({ dest: logFile, sync: false }));
+  const daemon = new Daemon({ loaded, models: new Map([['eps-gru', opts.model]]), log });
+
+  let firstEventAt = 0;
+  const operator = daemon.pipeline.operator.bind(daemon.pipeline);
+  daemon.pipeline.operator = () => (input) =>
+    operator()(
+      input.pipe(
+        tap(() => {
+          if (firstEventAt === 0) firstEventAt = performance.now();
+        }),
+      ),
+    );
+  const fetchToScored = new Float64Array(opts.events);
+  const produceToDelivered = new Float64Array(opts.events);
+  let nScored = 0;
+  let nDelivered = 0;
+  const observe = daemon.metrics.observeBatch.bind(daemon.metrics);
+  daemon.metrics.observeBatch = (result: BatchResult, nowMs = Date.now()) => {
+    for (const w of result.scored) if (w.receivedAt !== undefined && nScored < fetchToScored.length) fetchToScored[nScored++] = nowMs - w.receivedAt;
+    for (const s of result.sources as KafkaSourceRef[]) if (nDelivered < produceToDelivered.length) produceToDelivered[nDelivered++] = nowMs - s.timestamp;
+    observe(result, nowMs);
+  };
+
+  const admin = opts.kafka.admin();
+  await admin.connect();
+  opts.progress.start(opts.label, opts.events);
+  await daemon.start();
+  const feeding = opts.whileRunning?.();
+  let committedAt = 0;
+  for (;;) {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [opts.topic] });
+    const committed = offsets[0].partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    opts.progress.update(committed);
+    if (committed >= opts.events) {
+      committedAt = performance.now();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  opts.progress.stop();
+  await feeding;
+  const histogram = await histogramQuantiles(daemon);
+  const code = await daemon.stop('bench done');
+  if (code !== 0) throw new Error(`the daemon stopped with code ${code}; see ${logFile}`);
+  const alertOffsets = await admin.fetchTopicOffsets(alertsTopic);
+  await admin.deleteGroups([groupId]).catch(() => {});
+  await admin.disconnect();
+  log.flush();
+
+  const seconds = (committedAt - firstEventAt) / 1000;
+  return {
+    events: opts.events,
+    seconds,
+    eventsPerSecond: opts.events / seconds,
+    alerts: alertOffsets.reduce((n, o) => n + Number(o.high), 0),
+    fetchToScoredMs: quantiles(fetchToScored.subarray(0, nScored)),
+    produceToDeliveredMs: quantiles(produceToDelivered.subarray(0, nDelivered)),
+    histogram,
+    logFile,
+    maxBatch: loaded.config.inference.maxBatch,
+    maxLatencyMs: loaded.config.inference.maxLatencyMs,
+  };
+}
+
+function quantiles(xs: Float64Array): { p50: number; p99: number; max: number } {
+  const sorted = Float64Array.from(xs).sort();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN };
+}
+
+/** The bucket bound at which the daemon's own histogram reaches p50 and p99 (what a Grafana histogram_quantile sees, before interpolation). */
+async function histogramQuantiles(daemon: Daemon): Promise<{ p50: string; p99: string }> {
+  const metric = await daemon.metrics.registry.getSingleMetric('anomalyd_event_to_score_latency_seconds')!.get();
+  const buckets = (metric.values as { metricName?: string; labels: Record<string, unknown>; value: number }[]).filter((v) => v.metricName?.endsWith('_bucket')).map((v) => ({ le: String(v.labels.le), n: v.value }));
+  const total = buckets.find((b) => b.le === '+Inf')?.n ?? 0;
+  const at = (q: number) => buckets.find((b) => b.n >= q * total)?.le ?? 'n/a';
+  return { p50: `≤${at(0.5)}`, p99: `≤${at(0.99)}` };
+}

@@ -1,0 +1,79 @@
+import { from, lastValueFrom, tap } from 'rxjs';
+import { AnomalydMetrics } from '../src/metrics/index.js';
+import { ScoringPipeline } from '../src/pipeline/pipeline.js';
+import { StreamRouter } from '../src/pipeline/router.js';
+import type { PipelineModel } from '../src/pipeline/scoring-model.js';
+import type { MetricEvent } from '../src/pipeline/types.js';
+import type { Progress } from './progress.js';
+import { gc } from './timing.js';
+import { EpsTraffic, STEP_MS, T0, streamId } from './traffic.js';
+
+export interface MemoryResult {
+  streams: number;
+  events: number;
+  gcExposed: boolean;
+  /** After windows, episodes, score transforms and routes of every stream exist. */
+  pipeline: { rssBytes: number; heapBytes: number; rssPerStream: number; heapPerStream: number };
+  /** Plus the per-stream metric state (beyond maxStreamLabels streams fold into __other__ but keep their state). */
+  withMetrics: { rssBytes: number; heapBytes: number; rssPerStream: number; heapPerStream: number };
+}
+
+function usage(): { rss: number; heap: number } {
+  gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
+/**
+ * Resident memory of `streams` active streams: seqStep events per stream through the real
+ * ScoringPipeline (so every stream holds a full window and episode state) and the daemon's metrics.
+ */
+export async function benchMemory(model: PipelineModel, streams: number, progress: Progress): Promise<MemoryResult> {
+  const rule = { match: '*', model: model.name, alert: { openAfter: 1, resolveAfter: 5 } };
+  const router = new StreamRouter([rule], new Map([[model.name, model]]));
+  const pipeline = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50 });
+  const metrics = new AnomalydMetrics({ maxStreamLabels: 1000, collectDefault: false });
+  const traffic = new EpsTraffic({ streams, rows: model.seqStep });
+  const total = streams * model.seqStep;
+  function* events(n = streams): Generator<MetricEvent> {
+    for (let row = 0; row < model.seqStep; row++) {
+      for (let s = 0; s < n; s++) yield { stream: streamId(s), ts: T0 + row * STEP_MS, values: [traffic.value(s, row)], receivedAt: Date.now() };
+    }
+  }
+  // Warm the code paths (and tf's kernels) on a few streams first so the baseline holds them.
+  const warm = new ScoringPipeline({ router: new StreamRouter([rule], new Map([[model.name, model]])), models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50 });
+  await lastValueFrom(from(events(2048)).pipe(warm.operator()), { defaultValue: undefined });
+  const results: unknown[] = [];
+  const before = usage();
+  progress.start(`memory: ${streams} streams`, total);
+  let done = 0;
+  await lastValueFrom(
+    from(events()).pipe(
+      pipeline.operator(),
+      tap((r) => {
+        done += r.events;
+        progress.update(done);
+        results.push(r.alerts.length);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  progress.stop();
+  if (pipeline.windows.size !== streams) throw new Error(`expected ${streams} active streams, the pipeline holds ${pipeline.windows.size}`);
+  const afterPipeline = usage();
+  // The daemon records every scored window in its metrics: feed the same windows once more through a fresh pipeline stage.
+  const again = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50 });
+  await lastValueFrom(from(events()).pipe(again.operator(), tap((r) => metrics.observeBatch(r))), { defaultValue: undefined });
+  again.dropStreams(() => true);
+  const afterMetrics = usage();
+  const per = (a: { rss: number; heap: number }) => ({
+    rssBytes: a.rss - before.rss,
+    heapBytes: a.heap - before.heap,
+    rssPerStream: (a.rss - before.rss) / streams,
+    heapPerStream: (a.heap - before.heap) / streams,
+  });
+  const out = { streams, events: total, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', pipeline: per(afterPipeline), withMetrics: per(afterMetrics) };
+  // Keep the measured state alive until after the last measurement.
+  if (pipeline.windows.size + results.length < 0) console.log(metrics);
+  return out;
+}

@@ -1,0 +1,73 @@
+import type { BareConsumerResult } from './bare-consumer.js';
+import type { E2eResult } from './e2e.js';
+import type { InferenceRow } from './inference.js';
+import type { MemoryResult } from './memory.js';
+import type { PacedResult } from './paced.js';
+import type { PerWindowRow } from './per-window.js';
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt?: string;
+  command: string;
+  node: string;
+  cpus: number;
+  backends?: { available: string[]; skipped: { backend: string; why: string }[] };
+  model?: { origin: string; backend: string; kind: string; seqStep: number; units: number; threshold: number };
+  kafka?: { brokers: string; partitions: number };
+  input?: { topic: string; events: number; streams: number; spikedStreams: number; reused: boolean; produceSeconds: number; producedPerSecond: number | null };
+  inference?: InferenceRow[];
+  perWindow?: PerWindowRow[];
+  e2e?: E2eResult;
+  bare?: BareConsumerResult;
+  paced?: PacedResult;
+  memory?: MemoryResult;
+  ratios?: { daemonOverBare?: number; batchedOverPerWindow?: Record<string, number> };
+}
+
+function table(title: string, head: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [`\n${title}`, line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+export function printReport(r: BenchReport): void {
+  const out: string[] = [`anomalyd bench — ${r.startedAt}, node ${r.node}, ${r.cpus} CPUs`, `command: ${r.command}`];
+  if (r.backends) out.push(`backends: ${r.backends.available.join(', ')}${r.backends.skipped.length ? ` (unavailable: ${r.backends.skipped.map((s) => s.backend).join(', ')})` : ''}`);
+  if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}`);
+  if (r.inference) {
+    out.push(table('a. inference (ScoringModel.score, reference autoencoders, 50 units, seqStep 5)', ['backend', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
+  }
+  if (r.perWindow) {
+    out.push(table('b. one predict call per window vs one call per batch', ['backend', 'per-window windows/s', 'batched windows/s', 'batch', 'batched/per-window'], r.perWindow.map((p) => [p.backend, int(p.perWindowPerSecond), int(p.batchedPerSecond), p.batch, `${p.ratio.toFixed(1)}×`])));
+  }
+  if (r.input) out.push(`\ninput topic ${r.input.topic}: ${int(r.input.events)} events, ${r.input.streams} streams (${r.input.spikedStreams} spiked), ${r.kafka?.partitions} partitions, ${r.input.reused ? 'reused' : `produced in ${r.input.produceSeconds.toFixed(1)} s (${int(r.input.producedPerSecond ?? 0)}/s)`}`);
+  const runs: (string | number)[][] = [];
+  const lat = (e: E2eResult) => [`${ms(e.fetchToScoredMs.p50)} / ${ms(e.fetchToScoredMs.p99)}`, `${ms(e.produceToDeliveredMs.p50)} / ${ms(e.produceToDeliveredMs.p99)}`, `${e.histogram.p50} / ${e.histogram.p99}`];
+  if (r.e2e) runs.push(['c. daemon, backlog', int(r.e2e.events), r.e2e.seconds.toFixed(2), int(r.e2e.eventsPerSecond), r.e2e.alerts, ...lat(r.e2e)]);
+  if (r.bare) runs.push(['d. bare kafkajs consumer', int(r.bare.events), r.bare.seconds.toFixed(2), int(r.bare.eventsPerSecond), '', '', '', '']);
+  if (r.paced) runs.push([`c'. daemon, paced ${int(r.paced.rate)}/s`, int(r.paced.events), r.paced.seconds.toFixed(2), int(r.paced.eventsPerSecond), r.paced.alerts, ...lat(r.paced)]);
+  if (runs.length) {
+    out.push(table('end to end (real broker; daemon in-process)', ['run', 'events', 'seconds', 'events/s', 'alerts', 'fetch→scored p50/p99 ms', 'produce→delivered p50/p99 ms', 'histogram p50/p99 s'], runs));
+  }
+  if (r.memory) {
+    const m = r.memory;
+    out.push(
+      table(`e. memory, ${int(m.streams)} active streams (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'RSS/stream', 'heap/stream'], [
+        ['pipeline (windows, episodes, routes)', mib(m.pipeline.rssBytes), mib(m.pipeline.heapBytes), kib(m.pipeline.rssPerStream), kib(m.pipeline.heapPerStream)],
+        ['+ per-stream metrics', mib(m.withMetrics.rssBytes), mib(m.withMetrics.heapBytes), kib(m.withMetrics.rssPerStream), kib(m.withMetrics.heapPerStream)],
+      ]),
+    );
+  }
+  if (r.ratios) {
+    out.push('\nratios');
+    if (r.ratios.batchedOverPerWindow) for (const [b, x] of Object.entries(r.ratios.batchedOverPerWindow)) out.push(`  batched / per-window (${b}): ${x.toFixed(1)}×`);
+    if (r.ratios.daemonOverBare !== undefined) out.push(`  daemon / bare consumer (c/d): ${r.ratios.daemonOverBare.toFixed(2)}`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
