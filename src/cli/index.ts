@@ -7,7 +7,6 @@ import { register as nabRun } from './commands/nab-run.js';
 import { register as kafkaLocal } from './commands/kafka-local.js';
 import { register as replay } from './commands/replay.js';
 import { register as evaluate } from './commands/evaluate.js';
-import { register as evaluate } from './commands/evaluate.js';
 import { register as run } from './commands/run.js';
 import { register as demo } from './commands/demo.js';
 import { register as train } from './commands/train.js';
@@ -20,7 +19,7 @@ const program = new Command('anomalyd')
   .exitOverride();
 
 // One module per command, each registering itself.
-for (const register of [validate, run, replay, evaluate, evaluate, demo, kafkaLocal, nabScore, nabRun, train]) register(program);
+for (const register of [validate, run, replay, evaluate, demo, kafkaLocal, nabScore, nabRun, train]) register(program);
 
 try {
   await program.parseAsync(process.argv);
