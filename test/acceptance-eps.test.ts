@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../src/pipeline/types.js';
 import { episodesOf } from '../src/pipeline/replay.js';
-import { anomalyd } from './support/cli.js';
+import { anomalydAsync as anomalyd } from './support/cli.js';
 import { sharedDir } from './support/daemon-process.js';
 import { readEps } from './support/eps.js';
 
@@ -21,10 +21,10 @@ describe('reference acceptance: spikes injected into timeseries4', () => {
     [150, 7000],
   ];
 
-  it('trains on timeseries1 and flags every injected row with at most 2 other episodes', () => {
+  it('trains on timeseries1 and flags every injected row with at most 2 other episodes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'acceptance-'));
     const modelDir = join(dir, 'model');
-    const train = anomalyd(['train', '--input', join(sharedDir, 'data', 'eps', 'timeseries1.csv'), '--out', modelDir, '--kind', 'gru', '--seq-step', '5', '--seed', '7']);
+    const train = await anomalyd(['train', '--input', join(sharedDir, 'data', 'eps', 'timeseries1.csv'), '--out', modelDir, '--kind', 'gru', '--seq-step', '5', '--seed', '7']);
     expect(train.code, train.stderr).toBe(0);
 
     const rows = readEps('timeseries4.csv');
@@ -34,7 +34,7 @@ describe('reference acceptance: spikes injected into timeseries4', () => {
 
     const alertsFile = join(dir, 'alerts.ndjson');
     const scoresFile = join(dir, 'scores.csv');
-    const replay = anomalyd(['replay', '--model', modelDir, '--input', input, '--alerts', alertsFile, '--out', scoresFile]);
+    const replay = await anomalyd(['replay', '--model', modelDir, '--input', input, '--alerts', alertsFile, '--out', scoresFile]);
     expect(replay.code, replay.stderr).toBe(0);
 
     const alerts = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Alert);
