@@ -63,7 +63,7 @@ export const alertPolicySchema = z.strictObject({
 
 /** Post-processing of the reconstruction error before the threshold (src/pipeline/score-transform.ts). */
 export const scoringSchema = z.strictObject({
-  method: z.enum(['raw', 'smoothed', 'likelihood']).default(SCORING_DEFAULTS.method),
+  method: z.enum(['raw', 'smoothed', 'likelihood', 'loglikelihood']).default(SCORING_DEFAULTS.method),
   window: positiveInt.default(SCORING_DEFAULTS.window),
   shortWindow: positiveInt.default(SCORING_DEFAULTS.shortWindow),
   learningPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.learningPeriod),
@@ -95,8 +95,8 @@ export const streamRuleSchema = z
     },
     { message: 'a valid regular expression', path: ['regex'] },
   )
-  .refine((r) => r.scoring.method !== 'likelihood' || (r.threshold !== undefined && r.threshold < 1), {
-    message: 'scoring.method likelihood scores in [0, 1]: set a `threshold` below 1 (e.g. 0.9999); the model calibrated one is an MSE',
+  .refine((r) => (r.scoring.method !== 'likelihood' && r.scoring.method !== 'loglikelihood') || (r.threshold !== undefined && r.threshold < 1), {
+    message: 'a threshold below 1 (e.g. 0.9999) when scoring.method is likelihood or loglikelihood: their scores lie in [0, 1], the model calibrated threshold is an MSE',
     path: ['threshold'],
   });
 

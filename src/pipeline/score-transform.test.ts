@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, gaussianTail, likelihood, SCORING_DEFAULTS, ScoreTransforms, StreamScoreTransform, type ScoringConfig } from './score-transform.js';
+import { erfc, gaussianTail, likelihood, log10GaussianTail, logLikelihood, SCORING_DEFAULTS, ScoreTransforms, StreamScoreTransform, type ScoringConfig } from './score-transform.js';
 
 const cfg = (c: Partial<ScoringConfig>): ScoringConfig => ({ ...SCORING_DEFAULTS, ...c });
 const run = (c: Partial<ScoringConfig>, raw: number[]) => {
@@ -16,6 +16,22 @@ describe('Gaussian tail', () => {
     expect(gaussianTail(1.96)).toBeCloseTo(0.0249979, 6);
     expect(gaussianTail(3)).toBeCloseTo(0.0013499, 6);
     expect(gaussianTail(-1)).toBeCloseTo(0.8413447, 6);
+  });
+
+  it('log10 Q stays accurate where Q underflows', () => {
+    expect(log10GaussianTail(3)).toBeCloseTo(Math.log10(0.0013499), 4);
+    expect(log10GaussianTail(-1)).toBeCloseTo(Math.log10(0.8413447), 6);
+    // Q(40) ≈ 3.655e-350 (below the smallest double): log10 = -349.437
+    expect(log10GaussianTail(40)).toBeCloseTo(-349.437, 2);
+  });
+
+  it('loglikelihood is L / (1 + L), L = -log10 Q(z), and keeps extreme errors apart', () => {
+    const l = -Math.log10(0.0013499);
+    expect(logLikelihood(13, 10, 1)).toBeCloseTo(l / (1 + l), 5);
+    expect(logLikelihood(10, 10, 1)).toBeCloseTo(Math.log10(2) / (1 + Math.log10(2)), 6);
+    expect(likelihood(20, 0, 1)).toBe(likelihood(40, 0, 1)); // both round to 1
+    expect(logLikelihood(40, 0, 1)).toBeGreaterThan(logLikelihood(20, 0, 1));
+    expect(logLikelihood(40, 0, 1)).toBeLessThan(1);
   });
 
   it('turns a z-score into 1 - Q(z)', () => {

@@ -7,13 +7,17 @@
  *   compared with the distribution of those short means over the last `window` windows (mean and
  *   standard deviation); the score is 1 - Q(z), Q the Gaussian tail, so it lies in [0, 1].
  *   Until `learningPeriod` windows have been seen it is 0.5 (no opinion).
+ * - loglikelihood: the same tail on a log scale, L / (1 + L) with L = -log10 Q(z), also in [0, 1).
+ *   1 - Q(z) rounds to 1 beyond z ≈ 8.3, so every very unlikely error would tie; on the log scale
+ *   they keep their order, and a threshold can tell a surprising error from an extreme one.
+ *   Until `learningPeriod` windows have been seen it is 0.
  *
  * `suppress` (any method): a score that is not above every score of the previous `suppress`
  * windows is reported as 0, so a lasting anomaly is reported once, at its onset, rather than on
  * every window. It needs no threshold, so it also works when the threshold is chosen afterwards.
  */
 
-export type ScoringMethod = 'raw' | 'smoothed' | 'likelihood';
+export type ScoringMethod = 'raw' | 'smoothed' | 'likelihood' | 'loglikelihood';
 
 export interface ScoringConfig {
   method: ScoringMethod;
@@ -111,7 +115,7 @@ export class StreamScoreTransform {
 
   constructor(readonly config: ScoringConfig) {
     this.short = new RollingSum(config.shortWindow);
-    this.history = config.method === 'likelihood' ? new RollingSum(config.window) : null;
+    this.history = config.method === 'likelihood' || config.method === 'loglikelihood' ? new RollingSum(config.window) : null;
     this.recent = config.suppress > 0 ? new RollingMax(config.suppress) : null;
   }
 
@@ -133,7 +137,16 @@ export class StreamScoreTransform {
     const h = this.history!;
     const shortMean = this.short.mean;
     // The distribution is that of the history before this window, so an anomaly does not dilute its own z-score.
-    const score = this.seen <= this.config.learningPeriod || h.count < 2 ? 0.5 : likelihood(shortMean, h.mean, Math.max(h.std, this.config.minStdRatio * h.mean));
+    const learning = this.seen <= this.config.learningPeriod || h.count < 2;
+    const std = Math.max(h.std, this.config.minStdRatio * h.mean);
+    const score =
+      method === 'likelihood'
+        ? learning
+          ? 0.5
+          : likelihood(shortMean, h.mean, std)
+        : learning
+          ? 0
+          : logLikelihood(shortMean, h.mean, std);
     h.push(shortMean);
     return score;
   }
@@ -145,6 +158,21 @@ export function likelihood(x: number, mean: number, std: number): number {
   return 1 - gaussianTail((x - mean) / std);
 }
 
+/** L / (1 + L) with L = -log10 Q((x - mean) / std): 0 far below the mean, about 0.23 at it, towards 1 far above. */
+export function logLikelihood(x: number, mean: number, std: number): number {
+  if (!(std > 0)) return x > mean ? 1 : x < mean ? 0 : 0.23;
+  const l = -log10GaussianTail((x - mean) / std);
+  return l / (1 + l);
+}
+
+/** log10 Q(z), accurate far into the tail where Q(z) itself underflows. */
+export function log10GaussianTail(z: number): number {
+  if (z < 0) return Math.log10(gaussianTail(z));
+  const x = z / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  return (Math.log(0.5 * t) + erfcExponent(x, t)) / Math.LN10;
+}
+
 /** Q(z) = P(Z > z) for a standard normal Z. */
 export function gaussianTail(z: number): number {
   return 0.5 * erfc(z / Math.SQRT2);
@@ -154,14 +182,17 @@ export function gaussianTail(z: number): number {
 export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const r = t * Math.exp(erfcExponent(z, t));
   return x >= 0 ? r : 2 - r;
+}
+
+/** erfc(z) = t · exp(erfcExponent(z, t)) for z ≥ 0, t = 1 / (1 + z/2). */
+function erfcExponent(z: number, t: number): number {
+  return (
+    -z * z -
+    1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
 }
 
 /** The transform state of every stream; a stream's state starts on its first window. */

@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'maximum training epochs per file', count(1), m.epochs)
     .addOption(new Option('--scaler <kind>', 'scaling fitted on the probationary rows').choices(['minmax', 'zscore', 'log1p']).default(m.scaler))
     .option('--seed <n>', 'training seed', count(0), m.seed)
-    .addOption(new Option('--method <method>', 'scoring.method').choices(['raw', 'smoothed', 'likelihood']).default(s.method))
+    .addOption(new Option('--method <method>', 'scoring.method').choices(['raw', 'smoothed', 'likelihood', 'loglikelihood']).default(s.method))
     .option('--window <n>', 'scoring.window', count(1), s.window)
     .option('--short-window <n>', 'scoring.shortWindow', count(1), s.shortWindow)
     .option('--learning-period <n>', 'scoring.learningPeriod', count(0), s.learningPeriod)

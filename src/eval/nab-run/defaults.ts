@@ -15,10 +15,10 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
   },
   scoring: {
     method: 'likelihood',
-    window: 2000,
+    window: 1000,
     shortWindow: 10,
     learningPeriod: 100,
     minStdRatio: 0.1,
-    suppress: 0,
+    suppress: 50,
   },
 };
