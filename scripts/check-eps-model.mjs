@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scores the reference EPS series with a model directory and reports alarms:
 // clean timeseries2..4, and timeseries4 with the four spikes of the reference acceptance procedure.
-// Usage: node scripts/check-eps-model.mjs [modelDir] [dataDir]   (after npm run build)
+// Usage: node scripts/check-eps-model.mjs [modelDir] [dataDir] [threshold]   (after npm run build)
 import { join } from 'node:path';
 const dist = new URL('../dist/src/', import.meta.url);
 const { readSeries, seriesToMatrix } = await import(new URL('data/index.js', dist).href);
@@ -16,7 +16,7 @@ await selectBackend('auto');
 const model = await loadScoringModel('eps', modelDir);
 const { seqStep, features } = model.meta;
 const scaler = scalerFromMetadata(model.meta);
-const threshold = model.meta.threshold.value;
+const threshold = process.argv[4] ? Number(process.argv[4]) : model.meta.threshold.value;
 const SPIKES = { 10: 12000, 50: 7000, 90: 10000, 150: 7000 };
 
 async function scoreRows(rows) {
@@ -31,8 +31,10 @@ function episodes(mse) {
   for (let w = 0; w < mse.length; w++) {
     if (mse[w] <= threshold) continue;
     const last = out[out.length - 1];
-    if (last && last.end === w - 1 + seqStep - 1) last.end = w + seqStep - 1;
-    else out.push({ start: w + seqStep - 1, end: w + seqStep - 1 });
+    if (last && last.end === w - 1 + seqStep - 1) {
+      last.end = w + seqStep - 1;
+      last.peak = Math.max(last.peak, mse[w]);
+    } else out.push({ start: w + seqStep - 1, end: w + seqStep - 1, peak: mse[w] });
   }
   return out;
 }
@@ -42,7 +44,7 @@ console.log(`model ${modelDir}: threshold ${threshold.toPrecision(4)} (${JSON.st
 for (const name of ['timeseries1.csv', 'timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv']) {
   const mse = await scoreRows((await readSeries(join(dataDir, name))).rows);
   const eps = episodes(mse);
-  console.log(`clean ${name}: ${eps.length} alarm episode(s) ${eps.map((e) => `${e.start}-${e.end}`).join(' ')} (max score ${Math.max(...mse).toPrecision(3)})`);
+  console.log(`clean ${name}: ${eps.length} alarm episode(s) ${eps.map((e) => `${e.start}-${e.end}@${e.peak.toPrecision(3)}`).join(' ')} (max score ${Math.max(...mse).toPrecision(3)})`);
 }
 const rows = (await readSeries(join(dataDir, 'timeseries4.csv'))).rows.map((r) => [...r]);
 for (const [i, v] of Object.entries(SPIKES)) rows[Number(i)][0] = v;
@@ -57,7 +59,7 @@ for (const r of Object.keys(SPIKES).map(Number)) {
   console.log(`spike at row ${r}: containing-window scores ${scores.map((s) => s.toPrecision(3)).join(' ')} → ${all ? 'all flagged' : 'MISSED'}`);
 }
 for (const e of eps) if (!Object.keys(SPIKES).map(Number).some((r) => e.start <= r + seqStep - 1 && e.end >= r)) other++;
-console.log(`spiked timeseries4: ${eps.length} episode(s) ${eps.map((e) => `${e.start}-${e.end}`).join(' ')}; ${other} not caused by a spike`);
+console.log(`spiked timeseries4: ${eps.length} episode(s) ${eps.map((e) => `${e.start}-${e.end}@${e.peak.toPrecision(3)}`).join(' ')}; ${other} not caused by a spike`);
 ok &&= other <= 2;
 console.log(ok ? 'PASS' : 'FAIL');
 model.dispose();

@@ -42,15 +42,15 @@ export const TRAIN_DEFAULTS = {
   kind: 'gru' as ModelKind,
   seqStep: 5,
   units: 50,
-  epochs: 100,
+  epochs: 300,
   batchSize: 32,
   scaler: 'minmax' as ScalerKind,
   threshold: { method: 'percentile', q: 0.995 } as ThresholdMethod,
   validationSplit: 0.1,
-  patience: 10,
+  patience: 30,
   seed: null as number | null,
   learningRate: 0.001,
-  noise: 0,
+  noise: 0.02,
 };
 
 export interface EpochProgress {
