@@ -47,7 +47,8 @@ export function createScoringModel(name: string, dir: string, model: tf.LayersMo
       }
       if (n === 0) return { mse: new Float32Array(0), stepErrors: new Float32Array(0), reconstruction: new Float32Array(0) };
       const input = windows.length === n * perWindow ? windows : windows.subarray(0, n * perWindow);
-      const output = tf.tidy(() => model.predict(tf.tensor3d(input, [n, seqStep, features])) as tf.Tensor);
+      // Without batchSize, predict slices the input into chunks of 32 and runs the whole graph per chunk.
+      const output = tf.tidy(() => model.predict(tf.tensor3d(input, [n, seqStep, features]), { batchSize: n }) as tf.Tensor);
       let reconstruction: Float32Array;
       try {
         reconstruction = (await output.data()) as Float32Array;
