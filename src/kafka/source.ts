@@ -10,9 +10,12 @@ export interface SourceOptions {
   topics: string[];
   fromBeginning: boolean;
   fields: EventFields;
-  /** Fetched-but-not-completed events above which all partitions pause. */
+  /** Fetched-but-not-completed events above which fetching waits (until half of them completed). */
   maxInFlight: number;
 }
+
+/** A held batch heartbeats this often so a long drain never costs the group membership. */
+const HEARTBEAT_WHILE_HELD_MS = 1000;
 
 export type Assignment = Map<string, Set<number>>;
 
@@ -29,6 +32,8 @@ export class KafkaSource {
   private readonly subject = new Subject<Decoded>();
   private inFlight = 0;
   private paused = false;
+  /** Resolves the eachBatch that waits for in-flight events to drain. */
+  private backpressure: (() => void) | undefined;
   private closing = false;
   private assignment: Assignment = new Map();
   private readonly highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
@@ -93,7 +98,15 @@ export class KafkaSource {
           resolveOffset(m.offset);
         }
         this.highWatermarks.set(`${topic}\u0000${partition}`, { topic, partition, hw: BigInt(batch.highWatermark) });
-        if (this.inFlight >= this.opts.maxInFlight) this.pause();
+        // Backpressure: hold this batch (and with it the next fetch) until the pipeline caught up.
+        // Pausing the partitions instead would make kafkajs sleep maxWaitTimeInMs before its next fetch.
+        while (this.inFlight >= this.opts.maxInFlight && !this.closing) {
+          await new Promise<void>((resolve) => {
+            this.backpressure = resolve;
+            setTimeout(resolve, HEARTBEAT_WHILE_HELD_MS).unref();
+          });
+          await heartbeat();
+        }
         await heartbeat();
       },
     });
@@ -103,7 +116,7 @@ export class KafkaSource {
   /** Work for `events` fetched events is delivered (or dead-lettered). */
   completed(events: number): void {
     this.inFlight -= events;
-    if (this.paused && !this.closing && this.inFlight <= this.opts.maxInFlight / 2) this.resume();
+    if (this.backpressure !== undefined && this.inFlight <= this.opts.maxInFlight / 2) this.release();
   }
 
   async commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
@@ -127,6 +140,7 @@ export class KafkaSource {
     if (this.closing) return;
     this.closing = true;
     this.pause();
+    this.release();
     this.subject.complete();
   }
 
@@ -138,13 +152,12 @@ export class KafkaSource {
     if (this.paused) return;
     this.paused = true;
     this.consumer.pause(this.opts.topics.map((topic) => ({ topic })));
-    if (!this.closing) this.log.debug({ inFlight: this.inFlight }, 'backpressure: paused fetching');
   }
 
-  private resume(): void {
-    this.paused = false;
-    this.consumer.resume(this.opts.topics.map((topic) => ({ topic })));
-    this.log.debug({ inFlight: this.inFlight }, 'backpressure: resumed fetching');
+  private release(): void {
+    const resolve = this.backpressure;
+    this.backpressure = undefined;
+    resolve?.();
   }
 
   private assign(memberAssignment: Record<string, number[]>): void {
