@@ -89,3 +89,18 @@ describe('ScoreTransforms', () => {
     expect(t.apply('b', 0, smoothed)).toBe(5);
   });
 });
+
+describe('stream rule `scoring` in the config schema', () => {
+  it('defaults to the raw MSE and rejects a likelihood without a threshold below 1', async () => {
+    const { streamRuleSchema } = await import('../config/schema.js');
+    expect(streamRuleSchema.parse({ match: '*', model: 'm' }).scoring).toEqual(SCORING_DEFAULTS);
+    expect(streamRuleSchema.parse({ match: '*', model: 'm', scoring: { method: 'likelihood', suppress: 50 }, threshold: 0.9999 }).scoring).toEqual({
+      ...SCORING_DEFAULTS,
+      method: 'likelihood',
+      suppress: 50,
+    });
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood' } }).success).toBe(false);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood' }, threshold: 0.02 }).success).toBe(true);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { window: 0 } }).success).toBe(false);
+  });
+});
