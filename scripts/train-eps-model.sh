@@ -9,7 +9,7 @@ INPUT="${1:-../shared/data/eps/timeseries1.csv}"
 OUT=models/eps-gru
 ARGS=(--input "$INPUT" --out "$OUT" --kind gru --seq-step 5 --units 50 --scaler minmax
   --epochs 300 --patience 30 --batch-size 32 --validation-split 0.1 --noise 0.02
-  --threshold "percentile:0.995" --seed 42 --backend wasm --plot "$OUT/loss.png")
+  --threshold max --seed 42 --backend wasm --plot "$OUT/loss.png")
 
 [ -f dist/src/cli/index.js ] || npm run build
 rm -rf "$OUT"

@@ -38,9 +38,13 @@ describe('trainModel', () => {
     const r = await trainModel({ ...small, input: daily, seed: 1, validationSplit: 0.1 }, (p) => progress.push(p));
     // 144 rows → 140 windows; 14 held out; 4 boundary windows share rows with them and are dropped.
     expect(r.meta.training.windows).toBe(140 - 14 - 4);
-    expect(r.meta.threshold.calibration).toMatchObject({ method: 'percentile', q: 0.995, windows: 14 });
+    expect(r.meta.threshold.calibration).toMatchObject({ method: 'max', windows: 14 });
     expect(r.calibrationScores.length).toBe(14);
-    expect(r.meta.threshold.value).toBeGreaterThan(0);
+    expect(r.meta.threshold.value).toBe(Math.max(...r.calibrationScores));
+    const p = await trainModel({ ...small, input: daily, seed: 1, threshold: { method: 'percentile', q: 0.5 } });
+    const sorted = Array.from(p.calibrationScores).sort((x, y) => x - y);
+    expect(p.meta.threshold.value).toBeCloseTo((sorted[6] + sorted[7]) / 2, 12);
+    p.model.dispose();
     expect(progress.map((p) => p.epoch)).toEqual([1, 2, 3]);
     expect(progress.every((p) => p.valLoss !== null && p.epochs === 3)).toBe(true);
     const best = progress.reduce((x, y) => (y.valLoss! < x.valLoss! ? y : x));

@@ -45,7 +45,7 @@ export const TRAIN_DEFAULTS = {
   epochs: 300,
   batchSize: 32,
   scaler: 'minmax' as ScalerKind,
-  threshold: { method: 'percentile', q: 0.995 } as ThresholdMethod,
+  threshold: { method: 'max' } as ThresholdMethod,
   validationSplit: 0.1,
   patience: 30,
   seed: null as number | null,
