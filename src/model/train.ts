@@ -175,7 +175,9 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
 
   const calibration = valWindows ?? trainWindows;
   const calibrationCount = valWindows ? valCount : trainCount;
-  const reconstruction = tf.tidy(() => model.predict(tf.tensor3d(calibration, [calibrationCount, seqStep, features])) as tf.Tensor);
+  const reconstruction = tf.tidy(
+    () => model.predict(tf.tensor3d(calibration, [calibrationCount, seqStep, features]), { batchSize: calibrationCount }) as tf.Tensor,
+  );
   const recon = (await reconstruction.data()) as Float32Array;
   reconstruction.dispose();
   const calibrationScores = reconstructionErrors(calibration, recon, calibrationCount, seqStep, features).mse;
