@@ -3,7 +3,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import { parseExposition, findSamples } from '../src/metrics/exposition.js';
 import type { Alert } from '../src/pipeline/types.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
-import { HALF_HOUR, T0, readEps } from './support/eps.js';
+import { cleanSegments } from './support/clean-segments.js';
+import { HALF_HOUR, T0 } from './support/eps.js';
 import { committedOffsets, readAll, testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
 
 const STREAMS = 60;
@@ -12,11 +13,12 @@ const ROWS = 60;
 const SPIKE_ROW = 30;
 const MORE_ROWS = 10;
 
-const series = ['timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv'].map(readEps);
+// Each stream plays a stretch of a reference week that the model scores as normal; spiky streams get a ×2.5 spike.
+const segments = await Promise.all(['timeseries2.csv', 'timeseries3.csv'].map((f) => cleanSegments(f, ROWS + MORE_ROWS)));
 const streamId = (i: number) => `s-${String(i).padStart(2, '0')}`;
-const offsetOf = (i: number) => (i * 7) % 300;
 function value(i: number, row: number): number {
-  const v = series[i % 3][offsetOf(i) + row];
+  const { values, offsets } = segments[i % 2];
+  const v = values[offsets[(i * 7) % offsets.length] + row];
   return i < SPIKY && row === SPIKE_ROW ? v * 2.5 : v;
 }
 const event = (i: number, row: number) => ({ stream: streamId(i), ts: new Date(T0 + row * HALF_HOUR).toISOString(), value: value(i, row) });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../src/pipeline/types.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
-import { HALF_HOUR, T0, readEps } from './support/eps.js';
+import { cleanSegments } from './support/clean-segments.js';
+import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
 
 /** Interoperability: kcat (librdkafka), not kafkajs, produces the events and reads the alerts. */
@@ -27,12 +28,13 @@ describe('with kcat as the producer and the alert reader', () => {
     await daemon.ready();
 
     // Two streams: "edge-fw" gets a spike at row 20, "core-fw" stays normal. Lines are key:json.
-    const eps = readEps('timeseries2.csv');
+    const { values, offsets } = await cleanSegments('timeseries2.csv', 40);
+    const [edge, core] = [offsets[0], offsets[offsets.length - 1]];
     const lines: string[] = [];
     for (let row = 0; row < 40; row++) {
       const ts = T0 + row * HALF_HOUR;
-      lines.push(`edge-fw:${JSON.stringify({ ts, value: row === 20 ? eps[row] * 2.5 : eps[row] })}`);
-      lines.push(`core-fw:${JSON.stringify({ ts, value: eps[row + 100] })}`);
+      lines.push(`edge-fw:${JSON.stringify({ ts, value: row === 20 ? values[edge + row] * 2.5 : values[edge + row] })}`);
+      lines.push(`core-fw:${JSON.stringify({ ts, value: values[core + row] })}`);
     }
     const file = join(mkdtempSync(join(tmpdir(), 'kcat-')), 'events.txt');
     writeFileSync(file, lines.join('\n') + '\n');
