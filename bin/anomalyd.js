@@ -10,6 +10,4 @@ if (!existsSync(entry)) {
   console.error(`anomalyd: ${entry} is missing; run \`npm run build\` (npm ci runs it for you).`);
   process.exit(1);
 }
-// TensorFlow's native library logs informational lines to stderr unless told otherwise.
-process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 await import(entry);

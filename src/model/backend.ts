@@ -23,6 +23,8 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
 let selected: { name: BackendName; reason: string } | null = null;
 
 async function tryTensorflow(): Promise<string | null> {
+  // TensorFlow's native library logs informational lines to stderr unless told otherwise.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     await import(TFJS_NODE);
   } catch (err) {
