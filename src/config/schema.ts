@@ -69,6 +69,8 @@ export const scoringSchema = z.strictObject({
   learningPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.learningPeriod),
   minStdRatio: z.number().min(0).default(SCORING_DEFAULTS.minStdRatio),
   suppress: z.number().int().min(0).default(SCORING_DEFAULTS.suppress),
+  spatial: z.boolean().default(SCORING_DEFAULTS.spatial),
+  spatialTolerance: z.number().min(0).default(SCORING_DEFAULTS.spatialTolerance),
 });
 
 export const streamRuleSchema = z
@@ -98,6 +100,10 @@ export const streamRuleSchema = z
   .refine((r) => (r.scoring.method !== 'likelihood' && r.scoring.method !== 'loglikelihood') || (r.threshold !== undefined && r.threshold < 1), {
     message: 'a threshold below 1 (e.g. 0.9999) when scoring.method is likelihood or loglikelihood: their scores lie in [0, 1], the model calibrated threshold is an MSE',
     path: ['threshold'],
+  })
+  .refine((r) => !r.scoring.spatial || r.scoring.method === 'likelihood' || r.scoring.method === 'loglikelihood', {
+    message: 'scoring.spatial needs scoring.method likelihood or loglikelihood (a new extreme scores 1, the top of their range)',
+    path: ['scoring', 'spatial'],
   });
 
 export const configSchema = z

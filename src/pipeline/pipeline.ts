@@ -76,7 +76,7 @@ export class ScoringPipeline<S = unknown> {
     );
     const alerts: Alert[] = [];
     scored.forEach((w, i) => {
-      w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring);
+      w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring, w.values.subarray((w.seqStep - 1) * w.features));
       w.anomalous = w.score > w.threshold;
       const alert = this.episodes.observe(w, staged[i].policy);
       if (alert) alerts.push(alert);

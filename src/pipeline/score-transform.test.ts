@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, gaussianTail, likelihood, log10GaussianTail, logLikelihood, SCORING_DEFAULTS, ScoreTransforms, StreamScoreTransform, type ScoringConfig } from './score-transform.js';
+import {
+  erfc,
+  gaussianTail,
+  likelihood,
+  log10GaussianTail,
+  logLikelihood,
+  SCORING_DEFAULTS,
+  ScoreTransforms,
+  StreamScoreTransform,
+  ValueRange,
+  type ScoringConfig,
+} from './score-transform.js';
 
 const cfg = (c: Partial<ScoringConfig>): ScoringConfig => ({ ...SCORING_DEFAULTS, ...c });
 const run = (c: Partial<ScoringConfig>, raw: number[]) => {
@@ -77,6 +88,46 @@ describe('StreamScoreTransform', () => {
   });
 });
 
+describe('spatial rule', () => {
+  it('ValueRange flags a value beyond the range so far, widened by tolerance × its width, per feature', () => {
+    const r = new ValueRange(0.1);
+    expect(r.observe([10, 0])).toBe(false); // first value: the range is [10, 10], [0, 0]
+    expect(r.observe([20, 0])).toBe(true); // 20 > 10 + 0.1 × 0
+    // range [10, 20], margin 1: 21 is inside (and widens the range to [10, 21])
+    expect(r.observe([21, 0])).toBe(false);
+    // range [10, 21], margin 1.1: the low limit is 8.9
+    expect(r.observe([8.95, 0])).toBe(false);
+    expect(r.observe([8.95, 0.5])).toBe(true); // the second feature's range is still [0, 0]
+    expect(r.observe([7.7, 0])).toBe(true); // range [8.95, 21], margin 1.205: limit 7.745
+  });
+
+  it('scores 1 when the newest value leaves the range, once learning is over, and only then', () => {
+    const t = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, window: 10, learningPeriod: 2, minStdRatio: 0, spatial: true, spatialTolerance: 0 }));
+    // errors constant at 1 → std 0, likelihood 0.5 while equal to the mean
+    const out = [
+      t.next(1, [5]), // learning; range [5, 5]
+      t.next(1, [9]), // learning: outside, but not reported; range [5, 9]
+      t.next(1, [7]), // inside: likelihood of 1 against mean 1, std 0 → 0.5
+      t.next(1, [4]), // below 5: spatial → 1
+      t.next(1, [4]), // inside the widened range now
+    ];
+    expect(out).toEqual([0.5, 0.5, 0.5, 1, 0.5]);
+  });
+
+  it('is off unless configured, and ignores a window without values', () => {
+    const off = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, learningPeriod: 0, minStdRatio: 0 }));
+    expect([off.next(1, [1]), off.next(1, [1]), off.next(1, [100])]).toEqual([0.5, 0.5, 0.5]);
+    const on = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, learningPeriod: 0, minStdRatio: 0, spatial: true, spatialTolerance: 0 }));
+    expect([on.next(1, [1]), on.next(1), on.next(1, [100])]).toEqual([0.5, 0.5, 1]);
+  });
+
+  it('a spatial score is suppressed like any other', () => {
+    const t = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, learningPeriod: 0, minStdRatio: 0, spatial: true, spatialTolerance: 0, suppress: 3 }));
+    // 0.5 (first), then 0.5 not > 0.5 → 0, new high 2 → 1, new high 3 → 1 but not above the previous 1 → 0
+    expect([t.next(1, [1]), t.next(1, [1]), t.next(1, [2]), t.next(1, [3])]).toEqual([0.5, 0, 1, 0]);
+  });
+});
+
 describe('ScoreTransforms', () => {
   it('keeps one state per stream and forgets dropped streams', () => {
     const t = new ScoreTransforms();
@@ -102,5 +153,8 @@ describe('stream rule `scoring` in the config schema', () => {
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood' } }).success).toBe(false);
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood' }, threshold: 0.02 }).success).toBe(true);
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { window: 0 } }).success).toBe(false);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { spatial: true } }).success).toBe(false);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', spatial: true, spatialTolerance: 0.05 }, threshold: 0.999 }).success).toBe(true);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', spatialTolerance: -1 }, threshold: 0.999 }).success).toBe(false);
   });
 });

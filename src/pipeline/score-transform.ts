@@ -12,6 +12,12 @@
  *   they keep their order, and a threshold can tell a surprising error from an extreme one.
  *   Until `learningPeriod` windows have been seen it is 0.
  *
+ * `spatial` (likelihood, loglikelihood): a window whose newest value lies outside the range of every
+ * value the stream has shown so far, widened by `spatialTolerance` × that range on either side, scores
+ * the maximum, 1, whatever its error (Numenta's "spatial anomaly" rule). The autoencoder sees values
+ * only after scaling to the training range and its error on a level shift fades within a few windows,
+ * while a new extreme is itself the news. Not during `learningPeriod`, while the range is still forming.
+ *
  * `suppress` (any method): a score that is not above every score of the previous `suppress`
  * windows is reported as 0, so a lasting anomaly is reported once, at its onset, rather than on
  * every window. It needs no threshold, so it also works when the threshold is chosen afterwards.
@@ -31,6 +37,10 @@ export interface ScoringConfig {
   minStdRatio: number;
   /** Windows a score must top to be reported; 0 disables. */
   suppress: number;
+  /** likelihood, loglikelihood: score 1 when the newest value leaves the range seen so far. */
+  spatial: boolean;
+  /** spatial: the range is widened by this fraction of itself on either side. */
+  spatialTolerance: number;
 }
 
 /** Defaults of a stream rule's `scoring` (config schema). */
@@ -41,6 +51,8 @@ export const SCORING_DEFAULTS: ScoringConfig = {
   learningPeriod: 300,
   minStdRatio: 0.1,
   suppress: 0,
+  spatial: false,
+  spatialTolerance: 0.02,
 };
 
 /** Sliding sum over the last `size` values, with a ring buffer. */
@@ -106,23 +118,59 @@ class RollingMax {
   }
 }
 
+/**
+ * Range of every value seen so far, per feature, and whether a new value leaves it by more than
+ * `tolerance` × its width.
+ */
+export class ValueRange {
+  private low: Float64Array | null = null;
+  private high: Float64Array | null = null;
+
+  constructor(private readonly tolerance: number) {}
+
+  /** True when any feature of `values` lies outside the range so far (widened); then adds `values` to the range. */
+  observe(values: ArrayLike<number>): boolean {
+    if (this.low === null || this.high === null || this.low.length !== values.length) {
+      this.low = Float64Array.from(values);
+      this.high = Float64Array.from(values);
+      return false;
+    }
+    let outside = false;
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      const margin = this.tolerance * (this.high[j] - this.low[j]);
+      if (v > this.high[j] + margin || v < this.low[j] - margin) outside = true;
+      if (v < this.low[j]) this.low[j] = v;
+      if (v > this.high[j]) this.high[j] = v;
+    }
+    return outside;
+  }
+}
+
 /** One stream's state under one configuration. */
 export class StreamScoreTransform {
   private readonly short: RollingSum;
   private readonly history: RollingSum | null;
   private readonly recent: RollingMax | null;
+  private readonly range: ValueRange | null;
   private seen = 0;
 
   constructor(readonly config: ScoringConfig) {
+    const likelihoodMethod = config.method === 'likelihood' || config.method === 'loglikelihood';
     this.short = new RollingSum(config.shortWindow);
-    this.history = config.method === 'likelihood' || config.method === 'loglikelihood' ? new RollingSum(config.window) : null;
+    this.history = likelihoodMethod ? new RollingSum(config.window) : null;
     this.recent = config.suppress > 0 ? new RollingMax(config.suppress) : null;
+    this.range = likelihoodMethod && config.spatial ? new ValueRange(config.spatialTolerance) : null;
   }
 
-  /** The reported score for the next window's raw MSE. */
-  next(raw: number): number {
+  /**
+   * The reported score for the next window's raw MSE. `latest`: the values of the window's newest
+   * point (one per feature), needed by the spatial rule.
+   */
+  next(raw: number, latest?: ArrayLike<number>): number {
     this.seen++;
-    const score = this.transform(raw);
+    let score = this.transform(raw);
+    if (this.range !== null && latest !== undefined && this.range.observe(latest) && this.seen > this.config.learningPeriod) score = 1;
     if (this.recent === null) return score;
     const reported = score > this.recent.max ? score : 0;
     this.recent.push(score);
@@ -199,14 +247,14 @@ function erfcExponent(z: number, t: number): number {
 export class ScoreTransforms {
   private readonly streams = new Map<string, StreamScoreTransform>();
 
-  /** The reported score of `stream`'s next window. */
-  apply(stream: string, raw: number, config: ScoringConfig): number {
+  /** The reported score of `stream`'s next window; `latest`: the values of the window's newest point. */
+  apply(stream: string, raw: number, config: ScoringConfig, latest?: ArrayLike<number>): number {
     let s = this.streams.get(stream);
     if (s === undefined || s.config !== config) {
       s = new StreamScoreTransform(config);
       this.streams.set(stream, s);
     }
-    return s.next(raw);
+    return s.next(raw, latest);
   }
 
   drop(predicate: (stream: string) => boolean): void {

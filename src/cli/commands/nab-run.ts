@@ -29,6 +29,8 @@ interface RunCliOptions {
   learningPeriod: number;
   minStdRatio: number;
   suppress: number;
+  spatial: boolean;
+  spatialTolerance: number;
 }
 
 const count = (min: number) => (v: string) => {
@@ -71,6 +73,9 @@ export function register(program: Command): void {
     .option('--learning-period <n>', 'scoring.learningPeriod', count(0), s.learningPeriod)
     .option('--min-std-ratio <x>', 'scoring.minStdRatio', nonNegative, s.minStdRatio)
     .option('--suppress <n>', 'scoring.suppress', count(0), s.suppress)
+    .option('--spatial', `scoring.spatial: score 1 when a value leaves the range seen so far${s.spatial ? ' (default)' : ''}`)
+    .option('--no-spatial', `turn scoring.spatial off${s.spatial ? '' : ' (default)'}`)
+    .option('--spatial-tolerance <x>', 'scoring.spatialTolerance', nonNegative, s.spatialTolerance)
     .action(async (opts: RunCliOptions) => {
       const profiles = opts.profiles ?? path.join(opts.data, '..', 'config', 'profiles.json');
       let report: NabRunReport;
@@ -92,6 +97,8 @@ export function register(program: Command): void {
               learningPeriod: opts.learningPeriod,
               minStdRatio: opts.minStdRatio,
               suppress: opts.suppress,
+              spatial: opts.spatial ?? s.spatial,
+              spatialTolerance: opts.spatialTolerance,
             },
           },
           (f) =>
@@ -105,7 +112,8 @@ export function register(program: Command): void {
       }
       if (opts.plotFile) {
         const { plotResultsFile } = await import('../../eval/nab-run/plot.js');
-        const png = await plotResultsFile(opts.out, report.detector, opts.plotFile, opts.windows, report.profiles.standard?.threshold);
+        const threshold = report.profiles.standard?.threshold ?? Object.values(report.profiles)[0]?.threshold ?? Infinity;
+        const png = await plotResultsFile(opts.out, report.detector, opts.plotFile, opts.windows, threshold);
         process.stderr.write(`chart: ${png}\n`);
       }
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));

@@ -20,5 +20,7 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
     learningPeriod: 100,
     minStdRatio: 0.1,
     suppress: 50,
+    spatial: true,
+    spatialTolerance: 0.02,
   },
 };
