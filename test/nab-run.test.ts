@@ -25,6 +25,7 @@ describe('anomalyd nab run', () => {
     '--out', out,
     '--files', 'realAdExchange/exchange-3_*',
     '--epochs', '10',
+    '--plot-file', files[0],
     '--json',
   ]);
 
@@ -69,6 +70,14 @@ describe('anomalyd nab run', () => {
       expect(p.normalizedScore).toBeLessThanOrEqual(100);
       expect(p.windows.scorable).toBeGreaterThan(0);
     }
+  });
+
+  it('charts the --plot-file file as a PNG', () => {
+    const png = join(out, 'anomalyd_exchange-3_cpc_results.png');
+    expect(run.stderr).toContain(`chart: ${png}`);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(10_000);
   });
 
   it('names the file when the windows lack an entry for a data file', () => {
