@@ -12,7 +12,9 @@ import { benchMemory } from './memory.js';
 import { benchPaced } from './paced.js';
 import { benchPerWindow } from './per-window.js';
 import { createProgress } from './progress.js';
-import { asPipelineModel, defaultModel } from './reference-model.js';
+import { asPipelineModel, defaultModelDir } from './reference-model.js';
+import { loadScoringModel } from '../src/model/scorer.js';
+import { loadWorkerScoringModel } from '../src/model/worker-scorer.js';
 import { printReport, type BenchReport } from './report.js';
 import { EpsTraffic } from './traffic.js';
 
@@ -48,6 +50,7 @@ const program = new Command('anomalyd-bench')
   .option('--memory-streams <n>', 'active streams in the memory figure', positive, 100_000)
   .option('--max-batch <n>', 'inference.maxBatch for the daemon runs (default: the config default)', positive)
   .option('--max-latency-ms <n>', 'inference.maxLatencyMs for the daemon runs (default: the config default)', positive)
+  .option('--inference-thread <where>', 'daemon runs score in a worker thread (as anomalyd run does) or on the main thread', list(['worker', 'main'] as const), ['worker'])
   .option('--brokers <list>', 'use this Kafka cluster (else KAFKA_BROKERS, else a local broker is started)')
   .option('--json <file>', 'also write the results as JSON');
 
@@ -66,6 +69,7 @@ interface Options {
   maxLatencyMs?: number;
   brokers?: string;
   json?: string;
+  inferenceThread: ('worker' | 'main')[];
 }
 
 async function main(): Promise<void> {
@@ -93,9 +97,11 @@ async function main(): Promise<void> {
   }
 
   await selectBackend(defaultBackend);
-  const { model, origin } = await defaultModel();
+  const thread = opts.inferenceThread[0] ?? 'worker';
+  const { dir, origin } = await defaultModelDir();
+  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend) : await loadScoringModel('eps-gru', dir);
   const pipelineModel = asPipelineModel(model, defaultBackend);
-  report.model = { origin, backend: defaultBackend, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
+  report.model = { origin, backend: defaultBackend, thread, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
 
   const needsKafka = ['e2e', 'bare', 'paced'].some((p) => only.has(p as Part));
   let local: LocalKafka | undefined;

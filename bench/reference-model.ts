@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { saveModel } from '../src/model/store.js';
 import { buildAutoencoder } from '../src/model/architectures.js';
 import { Scaler } from '../src/model/scaler.js';
 import { createScoringModel, loadScoringModel } from '../src/model/scorer.js';
@@ -7,6 +10,8 @@ import type { ModelKind, ModelMetadata, ScoringModel } from '../src/model/types.
 import { toPipelineModel } from '../src/pipeline/load-models.js';
 import type { PipelineModel } from '../src/pipeline/scoring-model.js';
 import { repoRoot, sharedDataDir } from './paths.js';
+
+const referenceLayers = new WeakMap<ScoringModel, tf.LayersModel>();
 
 export const REFERENCE = { units: 50, seqStep: 5, features: 1 } as const;
 
@@ -51,6 +56,7 @@ export async function referenceModel(kind: ModelKind, seed = 42): Promise<Scorin
     },
   };
   const scoring = createScoringModel(`bench-${kind}`, '(in memory)', model, meta);
+  referenceLayers.set(scoring, model);
   const all = ['timeseries1.csv', 'timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv'].map(readEpsSeries);
   const slices = all.flatMap((s) => Array.from({ length: s.length - seqStep + 1 }, (_, i) => s.slice(i, i + seqStep)));
   const windows = new Float32Array(slices.length * seqStep);
@@ -70,6 +76,16 @@ export async function defaultModel(): Promise<{ model: ScoringModel; origin: str
   const dir = join(repoRoot(), 'models', 'eps-gru');
   if (existsSync(join(dir, 'anomalyd.json'))) return { model: await loadScoringModel('eps-gru', dir), origin: 'models/eps-gru' };
   return { model: await referenceModel('gru'), origin: 'reference GRU, seeded random weights (models/eps-gru absent)' };
+}
+
+/** A directory holding the default model: models/eps-gru, or the reference GRU saved to a temporary directory. */
+export async function defaultModelDir(): Promise<{ dir: string; origin: string }> {
+  const dir = join(repoRoot(), 'models', 'eps-gru');
+  if (existsSync(join(dir, 'anomalyd.json'))) return { dir, origin: 'models/eps-gru' };
+  const tmp = mkdtempSync(join(tmpdir(), 'anomalyd-bench-model-'));
+  const reference = await referenceModel('gru');
+  await saveModel(tmp, referenceLayers.get(reference)!, reference.meta);
+  return { dir: tmp, origin: 'reference GRU, seeded random weights (models/eps-gru absent)' };
 }
 
 export function asPipelineModel(model: ScoringModel, backend: string): PipelineModel {

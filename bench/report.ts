@@ -12,7 +12,7 @@ export interface BenchReport {
   node: string;
   cpus: number;
   backends?: { available: string[]; skipped: { backend: string; why: string }[] };
-  model?: { origin: string; backend: string; kind: string; seqStep: number; units: number; threshold: number };
+  model?: { origin: string; backend: string; thread: string; kind: string; seqStep: number; units: number; threshold: number };
   kafka?: { brokers: string; partitions: number };
   input?: { topic: string; events: number; streams: number; spikedStreams: number; reused: boolean; produceSeconds: number; producedPerSecond: number | null };
   inference?: InferenceRow[];
@@ -39,7 +39,7 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 export function printReport(r: BenchReport): void {
   const out: string[] = [`anomalyd bench — ${r.startedAt}, node ${r.node}, ${r.cpus} CPUs`, `command: ${r.command}`];
   if (r.backends) out.push(`backends: ${r.backends.available.join(', ')}${r.backends.skipped.length ? ` (unavailable: ${r.backends.skipped.map((s) => s.backend).join(', ')})` : ''}`);
-  if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}`);
+  if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}, inference on the ${r.model.thread} thread`);
   if (r.inference) {
     out.push(table('a. inference (ScoringModel.score, reference autoencoders, 50 units, seqStep 5)', ['backend', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
   }

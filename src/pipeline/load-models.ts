@@ -1,6 +1,7 @@
 import { selectBackend, type BackendLog, type BackendPreference } from '../model/backend.js';
 import { scalerFromMetadata } from '../model/scaler.js';
 import { loadScoringModel } from '../model/scorer.js';
+import { loadWorkerScoringModel } from '../model/worker-scorer.js';
 import type { ScoringModel } from '../model/types.js';
 import type { PipelineModel } from './scoring-model.js';
 
@@ -19,23 +20,28 @@ export function toPipelineModel(model: ScoringModel, backend: string): PipelineM
   };
 }
 
-/** Selects the inference backend, then loads every named model directory. Errors name the model and its directory. */
+/**
+ * Selects the inference backend, then loads every named model directory. Errors name the model and its directory.
+ * `thread: 'worker'` runs each model's inference in its own worker thread (same backend, same scores), so it
+ * overlaps with the main thread's Kafka, decoding and windowing; the daemon uses it.
+ */
 export async function loadPipelineModels(
   dirs: Readonly<Record<string, string>>,
   backend: BackendPreference,
   log: BackendLog,
+  opts: { thread?: 'main' | 'worker' } = {},
 ): Promise<Map<string, PipelineModel>> {
   const selected = await selectBackend(backend, log);
   const models = new Map<string, PipelineModel>();
   for (const [name, dir] of Object.entries(dirs)) {
     let model: ScoringModel;
     try {
-      model = await loadScoringModel(name, dir);
+      model = opts.thread === 'worker' ? await loadWorkerScoringModel(name, dir, selected) : await loadScoringModel(name, dir);
     } catch (err) {
       throw new Error(`model "${name}": ${(err as Error).message}`);
     }
     models.set(name, toPipelineModel(model, selected));
-    log.info({ model: name, dir, seqStep: model.meta.seqStep, features: model.meta.features, threshold: model.meta.threshold.value }, 'model loaded');
+    log.info({ model: name, dir, thread: opts.thread ?? 'main', seqStep: model.meta.seqStep, features: model.meta.features, threshold: model.meta.threshold.value }, 'model loaded');
   }
   return models;
 }

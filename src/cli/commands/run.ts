@@ -22,7 +22,7 @@ export function register(program: Command): void {
       }
       const log = createLogger(loaded.config.logging.level);
       setLogger(log);
-      const models = await loadPipelineModels(loaded.modelDirs, loaded.config.inference.backend, log);
+      const models = await loadPipelineModels(loaded.modelDirs, loaded.config.inference.backend, log, { thread: 'worker' });
       const daemon = new Daemon({ loaded, models, log });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
