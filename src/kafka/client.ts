@@ -26,7 +26,10 @@ export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
-      kafkaLog[levels[level] ?? 'info']({ ...extra, namespace }, message);
+      // kafkajs logs every error response ("Response JoinGroup ...", e.g. a coordinator still loading)
+      // before its own retry handles it; failures that outlast the retries reach us as exceptions.
+      const retriedByKafkajs = namespace === 'Connection' && message.startsWith('Response ');
+      kafkaLog[retriedByKafkajs ? 'debug' : (levels[level] ?? 'info')]({ ...extra, namespace }, message);
     },
   };
   if (cfg.ssl === true) options.ssl = true;

@@ -53,11 +53,11 @@ export function register(program: Command): void {
         stopping = true;
         say(`stopping (${why})…`);
         clearInterval(ticker);
+        const secs = (Date.now() - started) / 1000;
         await producer?.disconnect().catch(() => {});
         const code = (await daemon?.stop(why)) ?? 0;
         await printer?.stop();
         await broker.stop();
-        const secs = (Date.now() - started) / 1000;
         say(`sent ${sent} events in ${secs.toFixed(1)} s (${(sent / secs).toFixed(0)} events/s), ${printer?.count ?? 0} alert message(s), ${printer?.deadLetters ?? 0} dead letter(s)`);
         process.exit(code);
       };
@@ -67,6 +67,15 @@ export function register(program: Command): void {
       const loaded = loadConfig(opts.config, { ...process.env, KAFKA_BROKERS: broker.brokers.join(',') });
       const { config } = loaded;
       config.input.fromBeginning = true;
+      if (broker.how === 'env') {
+        // An existing cluster: keep demo traffic out of the real topics and consumer group.
+        const run = `demo-${Date.now().toString(36)}`;
+        config.input.topics = [`${config.input.topics[0]}.${run}`];
+        config.alerts.topic = `${config.alerts.topic}.${run}`;
+        config.deadLetter.topic = `${config.deadLetter.topic}.${run}`;
+        config.kafka.groupId = `${config.kafka.groupId}-${run}`;
+        say(`using run-scoped topics ${config.input.topics[0]}, ${config.alerts.topic}, ${config.deadLetter.topic}`);
+      }
       const kafka = createKafka(config.kafka, log);
       const admin = kafka.admin();
       await admin.connect();
@@ -95,6 +104,8 @@ export function register(program: Command): void {
       started = Date.now();
       const t0 = Date.UTC(2026, 10, 1);
       let n = 0;
+      // One send at a time: concurrent sends may be reordered on retry, and a stream's events must stay in order.
+      let sending: Promise<unknown> = Promise.resolve();
       ticker = setInterval(() => {
         if (stopping) return;
         const messages = streams.map((s: DemoStream) => ({
@@ -104,7 +115,7 @@ export function register(program: Command): void {
         if (n > 0 && n % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
         n++;
         sent += messages.length;
-        producer!.send({ topic: config.input.topics[0], messages }).catch((err: Error) => say(`produce failed: ${err.message}`));
+        sending = sending.then(() => producer!.send({ topic: config.input.topics[0], messages })).catch((err: Error) => say(`produce failed: ${err.message}`));
       }, 1000 / opts.rate);
       if (opts.duration) setTimeout(() => void cleanup(`--duration ${opts.duration}`), opts.duration * 1000);
     });

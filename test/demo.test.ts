@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { anomalydAsync } from './support/cli.js';
+
+/** `npm run demo` as a user runs it (on the suite's broker: KAFKA_BROKERS is set by the global setup). */
+describe('anomalyd demo', () => {
+  it('streams spiky log sources, prints their alerts and a dead letter, and stops by itself', { timeout: 180_000 }, async () => {
+    const r = await anomalydAsync(['demo', '--duration', '20', '--streams', '6', '--rate', '20'], { ANOMALYD_LOG_FORMAT: 'json' });
+    expect(r.code, r.stderr).toBe(0);
+    // A third of the streams (here fw-01, proxy-01) get one spike at their 40th/47th event.
+    const opened = new Set([...r.stdout.matchAll(/ OPEN +(\S+)/g)].map((m) => m[1]));
+    expect(opened).toContain('fw-01');
+    expect(opened).toContain('proxy-01');
+    expect(r.stdout).toMatch(/DEAD-LETTER non_finite_value: value "n\/a" is not a finite number/);
+    expect(r.stderr).toMatch(/demo: sent \d+ events in [\d.]+ s \(\d+ events\/s\), \d+ alert message\(s\), 1 dead letter\(s\)/);
+  });
+});
