@@ -1,68 +1,30 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readSeries, SeriesReadError, type Series } from '../../data/index.js';
+import type { Series } from '../../data/index.js';
 import { evaluateReplay, firstInvalidLabel, labelRanges, type EvaluationReport } from '../../eval/evaluate.js';
 import type { RankingMetric } from '../../eval/classification.js';
-import { logger } from '../../log.js';
-import { BackendUnavailableError, type BackendPreference } from '../../model/backend.js';
-import { loadPipelineModels } from '../../pipeline/load-models.js';
-import { defaultPolicy, episodesOf, replaySeries } from '../../pipeline/replay.js';
-import { writeScoreChart } from '../../plot/score-chart.js';
 import { UsageError } from '../errors.js';
-import { parsePositiveInt, parsePositiveNumber } from '../options.js';
+import { readInput, replayFile, withFileReplayOptions, writeReplayChart, type FileReplayOptions } from '../file-replay.js';
 
-interface EvaluateCliOptions {
-  model: string;
-  input: string;
+interface EvaluateCliOptions extends FileReplayOptions {
   json?: boolean;
-  threshold?: number;
-  openAfter: number;
-  resolveAfter: number;
-  columns?: string;
-  plot?: string;
-  backend: BackendPreference;
 }
 
 export function register(program: Command): void {
-  program
-    .command('evaluate')
-    .description('replay a labelled file through the scoring pipeline and report precision, recall, F1, ROC-AUC, AP and episode hits')
-    .requiredOption('-m, --model <dir>', 'model directory (model.json, weights, anomalyd.json)')
-    .requiredOption('-i, --input <file>', 'CSV with a header holding the value column(s) and a 0/1 `label` column, or NDJSON with a "label" field')
+  withFileReplayOptions(
+    program
+      .command('evaluate')
+      .description('replay a labelled file through the scoring pipeline and report precision, recall, F1, ROC-AUC, AP and episode hits'),
+    'CSV with a header holding the value column(s) and a 0/1 `label` column, or NDJSON with a "label" field',
+    'write a chart of values, scores, alert episodes and labelled ranges',
+  )
     .option('--json', 'print the report as JSON')
-    .option('--threshold <x>', "override the model's calibrated threshold", parsePositiveNumber)
-    .option('--open-after <n>', 'consecutive anomalous windows before an alert opens', parsePositiveInt, defaultPolicy.openAfter)
-    .option('--resolve-after <n>', 'consecutive normal windows before it resolves', parsePositiveInt, defaultPolicy.resolveAfter)
-    .option('--columns <a,b>', 'value columns to use (default: every numeric column except timestamp and label)')
-    .option('--plot <file>', 'write a chart of values, scores, alert episodes and labelled ranges (PNG; SVG when the name ends in .svg)')
-    .option('--backend <name>', 'auto | tensorflow | wasm | cpu', 'auto')
     .action(async (opts: EvaluateCliOptions) => {
-      const log = logger();
-      const series = await readLabelledSeries(opts.input, opts.columns);
-      let models;
-      try {
-        models = await loadPipelineModels({ [basename(opts.model)]: opts.model }, opts.backend, log);
-      } catch (err) {
-        if (err instanceof BackendUnavailableError) throw new UsageError(err.message);
-        throw err;
-      }
-      const model = [...models.values()][0];
-      let result;
-      try {
-        result = await replaySeries(series, model, {
-          stream: basename(opts.input),
-          threshold: opts.threshold,
-          policy: { openAfter: opts.openAfter, resolveAfter: opts.resolveAfter },
-        });
-      } catch (err) {
-        // Shape mismatches (column count, too few rows) name the file and are the user's to fix.
-        if (err instanceof Error && err.message.startsWith(`${series.file}:`)) throw new UsageError(err.message);
-        throw err;
-      }
-      for (const r of result.rejected) log.warn({ reason: r.reason, detail: r.detail }, 'row not scored');
-      const episodes = episodesOf(result.alerts, series.rows.length - 1);
+      const series = await readLabelledSeries(opts);
+      const replay = await replayFile(opts, series);
+      const { model, result, episodes } = replay;
       const report = evaluateReplay({
         points: result.points,
         labels: series.labels!,
@@ -70,24 +32,7 @@ export function register(program: Command): void {
         episodes,
         windowLength: model.seqStep,
       });
-
-      if (opts.plot) {
-        await writeScoreChart(
-          {
-            title: `${basename(opts.input)} — model ${model.name}`,
-            subtitle: chartSubtitle(report),
-            timestamps: series.timestamps,
-            values: series.rows,
-            columns: series.columns,
-            scores: result.points.map((p) => p.score),
-            threshold: result.threshold,
-            episodes,
-            labelRanges: labelRanges(series.labels!),
-          },
-          opts.plot,
-        );
-        log.info({ file: opts.plot }, 'chart written');
-      }
+      if (opts.plot) await writeReplayChart(opts.plot, opts, series, replay, chartSubtitle(report), labelRanges(series.labels!));
       const meta = { file: opts.input, model: opts.model, columns: series.columns, windowLength: model.seqStep };
       if (opts.json) process.stdout.write(JSON.stringify({ ...meta, ...report }, null, 2) + '\n');
       else process.stdout.write(formatReport(report, meta));
@@ -95,14 +40,9 @@ export function register(program: Command): void {
 }
 
 /** Reads the series and checks it has 0/1 labels; errors name the file (and the line of a bad label). */
-async function readLabelledSeries(file: string, columns: string | undefined): Promise<Series> {
-  let series: Series;
-  try {
-    series = await readSeries(file, { columns: columns?.split(',') });
-  } catch (err) {
-    if (err instanceof SeriesReadError) throw new UsageError(err.message);
-    throw err;
-  }
+async function readLabelledSeries(opts: EvaluateCliOptions): Promise<Series> {
+  const file = opts.input;
+  const series = await readInput(opts);
   if (!series.labels) {
     throw new UsageError(`${file}: no label column: evaluate needs a header with a "label" column (0 = normal, 1 = anomaly) next to the value column(s)`);
   }
