@@ -20,7 +20,9 @@ const HEARTBEAT_WHILE_HELD_MS = 1000;
 export type Assignment = Map<string, Set<number>>;
 
 /** Fetch settings of the daemon's consumer (kafkajs ConsumerConfig fields). */
-export const SOURCE_CONSUMER_OPTIONS = {} as const satisfies Partial<ConsumerConfig>;
+// A fetch returns as soon as data is there (minBytes 1); the wait only bounds an idle fetch, and
+// with it how long a disconnect waits for the fetch in progress (kafkajs' default is 5 s).
+export const SOURCE_CONSUMER_OPTIONS = { maxWaitTimeInMs: 500 } as const satisfies Partial<ConsumerConfig>;
 
 /**
  * The input side of the daemon: a consumer-group member whose messages come out as an Observable
