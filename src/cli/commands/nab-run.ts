@@ -23,6 +23,7 @@ interface RunCliOptions {
   epochs: number;
   scaler: ScalerKind;
   seed: number;
+  noise: number;
   method: ScoringMethod;
   window: number;
   shortWindow: number;
@@ -67,6 +68,7 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'maximum training epochs per file', count(1), m.epochs)
     .addOption(new Option('--scaler <kind>', 'scaling fitted on the probationary rows').choices(['minmax', 'zscore', 'log1p']).default(m.scaler))
     .option('--seed <n>', 'training seed', count(0), m.seed)
+    .option('--noise <x>', 'denoising: std of the noise added to the scaled training inputs (0: plain autoencoder)', nonNegative, m.noise)
     .addOption(new Option('--method <method>', 'scoring.method').choices(['raw', 'smoothed', 'likelihood', 'loglikelihood']).default(s.method))
     .option('--window <n>', 'scoring.window', count(1), s.window)
     .option('--short-window <n>', 'scoring.shortWindow', count(1), s.shortWindow)
@@ -89,7 +91,7 @@ export function register(program: Command): void {
             files: opts.files,
             detector: 'anomalyd',
             backend: opts.backend,
-            model: { ...m, kind: opts.kind, seqStep: opts.seqStep, units: opts.units, epochs: opts.epochs, scaler: opts.scaler, seed: opts.seed },
+            model: { ...m, kind: opts.kind, seqStep: opts.seqStep, units: opts.units, epochs: opts.epochs, scaler: opts.scaler, seed: opts.seed, noise: opts.noise },
             scoring: {
               method: opts.method,
               window: opts.window,

@@ -12,6 +12,7 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
     batchSize: 32,
     scaler: 'minmax',
     seed: 7,
+    noise: 0.1,
   },
   scoring: {
     method: 'likelihood',

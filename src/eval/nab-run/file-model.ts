@@ -13,6 +13,8 @@ export interface FileModelOptions {
   batchSize: number;
   scaler: ScalerKind;
   seed: number;
+  /** Denoising: standard deviation of the Gaussian noise added to the scaled training inputs. */
+  noise: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function trainFileModel(name: string, rows: readonly number[], back
     batchSize: o.batchSize,
     scaler: o.scaler,
     seed: o.seed,
+    noise: o.noise,
     validationSplit: 0.1,
     // Thresholds are chosen per NAB profile afterwards; a flat training period would calibrate to 0, which training rejects.
     threshold: { method: 'fixed', value: Number.MAX_VALUE },
