@@ -1,12 +1,13 @@
 import { concatMap, map, type OperatorFunction } from 'rxjs';
 import type { AlertPolicy } from '../config/schema.js';
 import { EpisodeTracker } from './episodes.js';
+import { augmentedFeatureCount, augmentEvent } from './feature-augment.js';
 import { microBatch } from './micro-batch.js';
 import type { StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
 import { SCORING_DEFAULTS, ScoreTransforms, type ScoringConfig } from './score-transform.js';
 import type { PipelineModel } from './scoring-model.js';
-import type { Alert, BatchResult, MetricEvent, Rejected, Window } from './types.js';
+import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
 import { StreamWindows } from './windows.js';
 
 export interface PipelineOptions {
@@ -19,8 +20,10 @@ export interface PipelineOptions {
 /** An input is either an event or something a decoder already rejected (so it is delivered and committed in order). */
 export type PipelineInput<S> = MetricEvent<S> | { rejected: Rejected<S> };
 
+type ScoredBatch<S> = { staged: Extract<Staged<S>, { kind: 'window' }>[]; scored: ScoredWindow[]; inference: InferenceStat[] };
+
 type Staged<S> =
-  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; scoring: ScoringConfig; source?: S }
+  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; scoring: ScoringConfig; ownFeatures: number; source?: S }
   | { kind: 'warming'; source?: S }
   | { kind: 'rejected'; rejected: Rejected<S> };
 
@@ -41,7 +44,10 @@ export class ScoringPipeline<S = unknown> {
       input.pipe(
         map((item) => this.stage(item)),
         microBatch(this.opts.maxBatch, this.opts.maxLatencyMs),
-        concatMap((batch) => this.process(batch)),
+        // A batch's inference starts as soon as it is cut, so it overlaps with the thresholding,
+        // episodes and delivery of the batches before it; results are still taken in arrival order.
+        map((batch) => ({ batch, scoring: this.score(batch) })),
+        concatMap(async ({ batch, scoring }) => this.finish(batch, await scoring)),
       );
   }
 
@@ -61,22 +67,42 @@ export class ScoringPipeline<S = unknown> {
         rejected: { reason: 'no_matching_model', detail: `no stream rule matches "${item.stream}"`, stream: item.stream, source: item.source },
       };
     }
-    const outcome = this.windows.push(item, route);
+    const augment = this.opts.models.get(route.model)?.augment;
+    const event = augment ? augmentEvent(item, augment, route.features) : item;
+    if ('reason' in event) return { kind: 'rejected', rejected: event };
+    const outcome = this.windows.push(event, route);
     if (outcome === 'warming') return { kind: 'warming', source: item.source };
     if ('reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
-    return { kind: 'window', window: outcome, threshold: route.threshold, policy: route.policy, scoring: route.scoring ?? SCORING_DEFAULTS, source: item.source };
+    return {
+      kind: 'window',
+      window: outcome,
+      threshold: route.threshold,
+      policy: route.policy,
+      scoring: route.scoring ?? SCORING_DEFAULTS,
+      ownFeatures: route.features - augmentedFeatureCount(augment),
+      source: item.source,
+    };
   }
 
-  private async process(batch: Staged<S>[]): Promise<BatchResult<S>> {
+  private score(batch: Staged<S>[]): Promise<ScoredBatch<S>> {
     const staged = batch.filter((s): s is Extract<Staged<S>, { kind: 'window' }> => s.kind === 'window');
-    const { scored, inference } = await scoreWindows(
+    const scoring = scoreWindows(
       staged.map((s) => s.window),
       staged.map((s) => s.threshold),
       this.opts.models,
-    );
+    ).then((r) => ({ staged, ...r }));
+    // Awaited in order by `finish`; after an earlier batch failed, later ones are never awaited.
+    scoring.catch(() => {});
+    return scoring;
+  }
+
+  /** Per-stream state advances here, one batch at a time in arrival order. */
+  private finish(batch: Staged<S>[], { staged, scored, inference }: ScoredBatch<S>): BatchResult<S> {
     const alerts: Alert[] = [];
     scored.forEach((w, i) => {
-      w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring, w.values.subarray((w.seqStep - 1) * w.features));
+      // The spatial rule looks at the stream's own values of the newest point, not at calendar features.
+      const newest = (w.seqStep - 1) * w.features;
+      w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring, w.values.subarray(newest, newest + staged[i].ownFeatures));
       w.anomalous = w.score > w.threshold;
       const alert = this.episodes.observe(w, staged[i].policy);
       if (alert) alerts.push(alert);
