@@ -71,6 +71,9 @@ export const scoringSchema = z.strictObject({
   suppress: z.number().int().min(0).default(SCORING_DEFAULTS.suppress),
   spatial: z.boolean().default(SCORING_DEFAULTS.spatial),
   spatialTolerance: z.number().min(0).default(SCORING_DEFAULTS.spatialTolerance),
+  seasonalPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.seasonalPeriod),
+  seasonalDays: positiveInt.default(SCORING_DEFAULTS.seasonalDays),
+  seasonalShortWindow: positiveInt.default(SCORING_DEFAULTS.seasonalShortWindow),
 });
 
 export const streamRuleSchema = z
@@ -104,6 +107,10 @@ export const streamRuleSchema = z
   .refine((r) => !r.scoring.spatial || r.scoring.method === 'likelihood' || r.scoring.method === 'loglikelihood', {
     message: 'scoring.spatial needs scoring.method likelihood or loglikelihood (a new extreme scores 1, the top of their range)',
     path: ['scoring', 'spatial'],
+  })
+  .refine((r) => r.scoring.seasonalPeriod === 0 || r.scoring.method === 'likelihood' || r.scoring.method === 'loglikelihood', {
+    message: 'scoring.seasonalPeriod needs scoring.method likelihood or loglikelihood (its deviation is judged as a likelihood)',
+    path: ['scoring', 'seasonalPeriod'],
   });
 
 export const configSchema = z

@@ -19,6 +19,7 @@ export const modelMetadataSchema = z
     seqStep: z.number().int().positive(),
     features: z.number().int().positive(),
     featureNames: z.array(z.string()),
+    augment: z.object({ timeOfDay: z.boolean().optional(), dayOfWeek: z.boolean().optional() }).strict().optional(),
     scaler: z.object({ kind: z.enum(['minmax', 'zscore', 'log1p']), a: perFeature, b: perFeature }),
     threshold: z.object({
       value: z.number().positive(),
@@ -46,6 +47,10 @@ export const modelMetadataSchema = z
       ['scaler.b', m.scaler.b.length],
     ] as const) {
       if (len !== m.features) ctx.addIssue({ code: 'custom', path: path.split('.'), message: `has ${len} entries but features is ${m.features}` });
+    }
+    const added = (m.augment?.timeOfDay ? 2 : 0) + (m.augment?.dayOfWeek ? 2 : 0);
+    if (m.augment !== undefined && (added === 0 || added >= m.features)) {
+      ctx.addIssue({ code: 'custom', path: ['augment'], message: `adds ${added} calendar feature(s), which leaves ${m.features - added} of the stream's own (features is ${m.features})` });
     }
   });
 

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { readSeries } from '../data/read-series.js';
 import { seriesToMatrix, type Series } from '../data/series.js';
+import { augmentedFeatureCount, augmentedFeatureNames, augmentValues, withCalendarScaling } from '../pipeline/feature-augment.js';
 import { buildAutoencoder } from './architectures.js';
 import { selectBackend, type BackendLog, type BackendPreference } from './backend.js';
 import { Scaler } from './scaler.js';
 import { reconstructionErrors } from './scorer.js';
 import { calibrateThreshold, meanStd } from './threshold.js';
-import type { ModelKind, ModelMetadata, ScalerKind, ThresholdMethod } from './types.js';
+import type { FeatureAugment, ModelKind, ModelMetadata, ScalerKind, ThresholdMethod } from './types.js';
 import { permutation, seededRandom, slidingWindows } from './windows.js';
 
 export interface TrainOptions {
@@ -34,6 +35,11 @@ export interface TrainOptions {
    * normal shape instead of copying them. 0 trains a plain autoencoder.
    */
   noise?: number;
+  /**
+   * Calendar features appended to each row from its timestamp (every row needs one); recorded in
+   * the metadata so the pipeline appends the same features to each event.
+   */
+  augment?: FeatureAugment;
   backend?: BackendPreference;
   log?: BackendLog;
 }
@@ -99,7 +105,9 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
   if (o.seed !== null && !Number.isInteger(o.seed)) throw new TrainError(`seed must be an integer, got ${o.seed}`);
 
   await selectBackend(o.backend ?? 'auto', o.log);
-  const series = typeof options.input === 'string' ? await readSeries(options.input, { columns: o.columns }) : options.input;
+  const read = typeof options.input === 'string' ? await readSeries(options.input, { columns: o.columns }) : options.input;
+  const augment = o.augment !== undefined && augmentedFeatureCount(o.augment) > 0 ? o.augment : undefined;
+  const series = augment ? augmentSeries(read, augment) : read;
   const file = series.file;
   const features = series.columns.length;
   const rows = series.rows.length;
@@ -119,6 +127,7 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
   let scaler: Scaler;
   try {
     scaler = Scaler.fit(o.scaler, raw.subarray(0, trainRows * features), features);
+    if (augment) scaler = new Scaler(withCalendarScaling(scaler.params, augment));
   } catch (err) {
     throw new TrainError(`${file}: ${(err as Error).message}`);
   }
@@ -200,6 +209,7 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
     seqStep,
     features,
     featureNames: [...series.columns],
+    ...(augment ? { augment } : {}),
     scaler: scaler.params,
     threshold: {
       value: threshold,
@@ -225,6 +235,19 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
     },
   };
   return { model, meta, history, calibrationScores };
+}
+
+/** The series with its rows' calendar features appended; every row needs a timestamp. */
+function augmentSeries(series: Series, augment: FeatureAugment): Series {
+  const missing = series.timestamps.findIndex((t) => t === null);
+  if (missing >= 0) {
+    throw new TrainError(`${series.file}: row ${missing + 1} has no timestamp; calendar features (${augmentedFeatureNames(augment).join(', ')}) need one on every row`);
+  }
+  return {
+    ...series,
+    columns: [...series.columns, ...augmentedFeatureNames(augment)],
+    rows: series.rows.map((row, i) => augmentValues(row, series.timestamps[i]!, augment)),
+  };
 }
 
 /** Standard normal draws (Box–Muller) from a uniform source. */

@@ -14,12 +14,25 @@ export type ThresholdMethod =
   | { method: 'max' }
   | { method: 'fixed'; value: number };
 
+/** Calendar features appended to each event's values before windowing (src/pipeline/feature-augment.ts). */
+export interface FeatureAugment {
+  /** Phase of the UTC day: (1 + sin)/2 and (1 + cos)/2 of 2π · (time of day / 24 h). */
+  timeOfDay?: boolean;
+  /** Phase of the UTC week (Monday 00:00 = 0), encoded the same way. */
+  dayOfWeek?: boolean;
+}
+
 export interface ModelMetadata {
   formatVersion: 1;
   kind: ModelKind;
   seqStep: number;
   features: number;
   featureNames: string[];
+  /**
+   * Absent for a model of the stream's own values only. Present: the last feature(s) of
+   * `featureNames` are calendar features computed from each event's timestamp, not sent by the stream.
+   */
+  augment?: FeatureAugment;
   scaler: ScalerParams;
   threshold: {
     value: number;

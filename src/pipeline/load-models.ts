@@ -13,6 +13,7 @@ export function toPipelineModel(model: ScoringModel, backend: string): PipelineM
     backend,
     seqStep: model.meta.seqStep,
     features: model.meta.features,
+    ...(model.meta.augment ? { augment: model.meta.augment } : {}),
     threshold: model.meta.threshold.value,
     scaleInto: (raw, out, offset) => void scaler.transform(raw, out.subarray(offset, offset + raw.length)),
     unscaleInPlace: (scaled) => void scaler.inverse(scaled, scaled),

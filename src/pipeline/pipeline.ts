@@ -1,7 +1,7 @@
 import { concatMap, map, type OperatorFunction } from 'rxjs';
 import type { AlertPolicy } from '../config/schema.js';
 import { EpisodeTracker } from './episodes.js';
-import { augmentedFeatureCount, augmentEvent } from './feature-augment.js';
+import { augmentedFeatureCount, augmentEvent, ownFeatureError } from './feature-augment.js';
 import { microBatch } from './micro-batch.js';
 import type { StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
@@ -100,6 +100,13 @@ export class ScoringPipeline<S = unknown> {
   private finish(batch: Staged<S>[], { staged, scored, inference }: ScoredBatch<S>): BatchResult<S> {
     const alerts: Alert[] = [];
     scored.forEach((w, i) => {
+      const own = staged[i].ownFeatures;
+      if (own < w.features) {
+        // The calendar features are inputs, not news: the error that counts is that of the stream's own values.
+        const model = this.opts.models.get(w.model)!;
+        w.rawScore = ownFeatureError(w.values, w.reconstruction, w.features, own, (raw, out, offset) => model.scaleInto(raw, out, offset));
+        w.score = w.rawScore;
+      }
       // The spatial rule looks at the stream's own values of the newest point, not at calendar features.
       const newest = (w.seqStep - 1) * w.features;
       w.score = this.transforms.apply(w.stream, w.rawScore ?? w.score, staged[i].scoring, w.values.subarray(newest, newest + staged[i].ownFeatures));

@@ -1,6 +1,7 @@
 import { from, lastValueFrom, reduce } from 'rxjs';
 import type { AlertPolicy } from '../config/schema.js';
 import type { Series } from '../data/series.js';
+import { augmentedFeatureCount, augmentedFeatureNames } from './feature-augment.js';
 import { ScoringPipeline } from './pipeline.js';
 import { StreamRouter } from './router.js';
 import type { ScoringConfig } from './score-transform.js';
@@ -43,8 +44,14 @@ export const defaultPolicy: AlertPolicy = { openAfter: 1, resolveAfter: 5 };
  * index i and the row's timestamp (or i, when the file has none), so alert indices are file rows.
  */
 export async function replaySeries(series: Series, model: PipelineModel, opts: ReplayOptions = {}): Promise<ReplayResult> {
-  if (series.columns.length !== model.features) {
-    throw new Error(`${series.file}: has ${series.columns.length} value column(s) (${series.columns.join(', ')}) but model "${model.name}" expects ${model.features}`);
+  const own = model.features - augmentedFeatureCount(model.augment);
+  if (series.columns.length !== own) {
+    const added = model.augment ? ` (it adds ${augmentedFeatureNames(model.augment).join(', ')} itself)` : '';
+    throw new Error(`${series.file}: has ${series.columns.length} value column(s) (${series.columns.join(', ')}) but model "${model.name}" expects ${own}${added}`);
+  }
+  if (model.augment) {
+    const missing = series.timestamps.findIndex((t) => t === null);
+    if (missing >= 0) throw new Error(`${series.file}: row ${missing + 1} has no timestamp, which model "${model.name}" needs for its calendar features`);
   }
   if (series.rows.length < model.seqStep) {
     throw new Error(`${series.file}: ${series.rows.length} row(s) is too few for one window of ${model.seqStep}`);

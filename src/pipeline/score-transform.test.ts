@@ -7,6 +7,7 @@ import {
   logLikelihood,
   SCORING_DEFAULTS,
   ScoreTransforms,
+  SeasonalDeviation,
   StreamScoreTransform,
   ValueRange,
   type ScoringConfig,
@@ -125,6 +126,31 @@ describe('spatial rule', () => {
     const t = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, learningPeriod: 0, minStdRatio: 0, spatial: true, spatialTolerance: 0, suppress: 3 }));
     // 0.5 (first), then 0.5 not > 0.5 → 0, new high 2 → 1, new high 3 → 1 but not above the previous 1 → 0
     expect([t.next(1, [1]), t.next(1, [1]), t.next(1, [2]), t.next(1, [3])]).toEqual([0.5, 0, 1, 0]);
+  });
+});
+
+describe('seasonal rule', () => {
+  it('SeasonalDeviation: distance from the median of the values 1…seasons periods back, over the seasons seen', () => {
+    const d = new SeasonalDeviation(2, 3);
+    // 2 ← 1; 6 ← 5; 3 ← median(2, 1); 20 ← median(6, 5); 4 ← median(3, 2, 1); 7 ← median(20, 6, 5)
+    expect([1, 5, 2, 6, 3, 20, 4, 7].map((x) => d.next(x))).toEqual([null, null, 1, 1, 1.5, 14.5, 2, 1]);
+  });
+
+  it('scores the larger of the error likelihood and the likelihood of the seasonal deviation', () => {
+    const t = new StreamScoreTransform(
+      cfg({ method: 'likelihood', shortWindow: 1, window: 10, learningPeriod: 0, minStdRatio: 0, seasonalPeriod: 2, seasonalDays: 1, seasonalShortWindow: 1 }),
+    );
+    // Errors constant (0.5 throughout); the values repeat 1, 5 until the last, 9, lies 4 from the 5 one period back.
+    expect([1, 5, 1, 5, 1, 9].map((v) => t.next(1, [v]))).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 1]);
+    const off = new StreamScoreTransform(cfg({ method: 'likelihood', shortWindow: 1, window: 10, learningPeriod: 0, minStdRatio: 0 }));
+    expect([1, 5, 1, 5, 1, 9].map((v) => off.next(1, [v]))).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it('needs a likelihood method in the config schema', async () => {
+    const { streamRuleSchema } = await import('../config/schema.js');
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { seasonalPeriod: 288 } }).success).toBe(false);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', seasonalPeriod: 288 }, threshold: 0.999 }).success).toBe(true);
+    expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', seasonalPeriod: 288, seasonalDays: 0 }, threshold: 0.999 }).success).toBe(false);
   });
 });
 

@@ -18,6 +18,14 @@
  * only after scaling to the training range and its error on a level shift fades within a few windows,
  * while a new extreme is itself the news. Not during `learningPeriod`, while the range is still forming.
  *
+ * `seasonalPeriod` (likelihood, loglikelihood; 0 = off): a second likelihood, of how far the newest
+ * value lies from the median of the values exactly 1, 2, … `seasonalDays` periods earlier (as many as
+ * the stream has shown), averaged over `seasonalShortWindow` windows and judged against the same
+ * `window` of history; the score is the larger of the two. A window of a few points cannot see a
+ * daily cycle: a day whose shape changes (a missing peak, a holiday) keeps every window plausible,
+ * but its values are far from those at the same time on the previous days. The period is in windows
+ * (events): 288 for 5-minute samples and a daily cycle.
+ *
  * `suppress` (any method): a score that is not above every score of the previous `suppress`
  * windows is reported as 0, so a lasting anomaly is reported once, at its onset, rather than on
  * every window. It needs no threshold, so it also works when the threshold is chosen afterwards.
@@ -41,6 +49,12 @@ export interface ScoringConfig {
   spatial: boolean;
   /** spatial: the range is widened by this fraction of itself on either side. */
   spatialTolerance: number;
+  /** likelihood, loglikelihood: windows per season (e.g. a day) for the seasonal rule; 0 disables it. */
+  seasonalPeriod: number;
+  /** seasonal: the most previous seasons whose values at the same position are compared. */
+  seasonalDays: number;
+  /** seasonal: windows averaged into the short mean of the seasonal deviation. */
+  seasonalShortWindow: number;
 }
 
 /** Defaults of a stream rule's `scoring` (config schema). */
@@ -53,6 +67,9 @@ export const SCORING_DEFAULTS: ScoringConfig = {
   suppress: 0,
   spatial: false,
   spatialTolerance: 0.02,
+  seasonalPeriod: 0,
+  seasonalDays: 7,
+  seasonalShortWindow: 30,
 };
 
 /** Sliding sum over the last `size` values, with a ring buffer. */
@@ -147,12 +164,48 @@ export class ValueRange {
   }
 }
 
+/**
+ * |x − median of the values 1…`seasons` periods earlier|, over as many seasons as have been seen;
+ * null until one full period has been seen.
+ */
+export class SeasonalDeviation {
+  private readonly ring: Float64Array;
+  private count = 0;
+  private readonly previous: number[] = [];
+
+  constructor(
+    private readonly period: number,
+    private readonly seasons: number,
+  ) {
+    this.ring = new Float64Array(period * seasons);
+  }
+
+  next(x: number): number | null {
+    const size = this.ring.length;
+    this.previous.length = 0;
+    for (let k = 1; k <= this.seasons && k * this.period <= this.count; k++) {
+      this.previous.push(this.ring[(this.count - k * this.period) % size]);
+    }
+    this.ring[this.count % size] = x;
+    this.count++;
+    if (this.previous.length === 0) return null;
+    return Math.abs(x - median(this.previous));
+  }
+}
+
+function median(xs: number[]): number {
+  xs.sort((a, b) => a - b);
+  const h = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
+}
+
 /** One stream's state under one configuration. */
 export class StreamScoreTransform {
   private readonly short: RollingSum;
   private readonly history: RollingSum | null;
   private readonly recent: RollingMax | null;
   private readonly range: ValueRange | null;
+  private readonly seasonal: { deviation: SeasonalDeviation; likelihood: StreamScoreTransform } | null;
   private seen = 0;
 
   constructor(readonly config: ScoringConfig) {
@@ -161,6 +214,13 @@ export class StreamScoreTransform {
     this.history = likelihoodMethod ? new RollingSum(config.window) : null;
     this.recent = config.suppress > 0 ? new RollingMax(config.suppress) : null;
     this.range = likelihoodMethod && config.spatial ? new ValueRange(config.spatialTolerance) : null;
+    this.seasonal =
+      likelihoodMethod && config.seasonalPeriod > 0
+        ? {
+            deviation: new SeasonalDeviation(config.seasonalPeriod, config.seasonalDays),
+            likelihood: new StreamScoreTransform({ ...config, shortWindow: config.seasonalShortWindow, suppress: 0, spatial: false, seasonalPeriod: 0 }),
+          }
+        : null;
   }
 
   /**
@@ -171,6 +231,10 @@ export class StreamScoreTransform {
     this.seen++;
     let score = this.transform(raw);
     if (this.range !== null && latest !== undefined && this.range.observe(latest) && this.seen > this.config.learningPeriod) score = 1;
+    if (this.seasonal !== null && latest !== undefined && latest.length > 0) {
+      const deviation = this.seasonal.deviation.next(latest[0]);
+      if (deviation !== null) score = Math.max(score, this.seasonal.likelihood.next(deviation));
+    }
     if (this.recent === null) return score;
     const reported = score > this.recent.max ? score : 0;
     this.recent.push(score);

@@ -1,11 +1,14 @@
-import type { BatchScores } from '../model/types.js';
+import type { BatchScores, FeatureAugment } from '../model/types.js';
 
 /** What the pipeline needs from a model: its shape, its scaling and batched scoring. */
 export interface PipelineModel {
   readonly name: string;
   readonly backend: string;
   readonly seqStep: number;
+  /** Input features of the model, calendar features included. */
   readonly features: number;
+  /** Calendar features the pipeline appends to each event of this model's streams (from the model's metadata). */
+  readonly augment?: FeatureAugment;
   /** Calibrated threshold from the model's metadata; a stream rule may override it. */
   readonly threshold: number;
   /** Scale one raw window into `out` at `offset` (both row-major [seqStep][features]). */

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
 import { NAB_RUN_DEFAULTS, runNab, type NabRunReport } from '../../eval/nab-run/index.js';
+import type { SeasonalPeriod } from '../../eval/nab-run/defaults.js';
 import { NabInputError } from '../../eval/nab/index.js';
 import type { BackendPreference } from '../../model/backend.js';
 import type { ModelKind, ScalerKind } from '../../model/types.js';
@@ -24,6 +25,8 @@ interface RunCliOptions {
   scaler: ScalerKind;
   seed: number;
   noise: number;
+  timeOfDay?: boolean;
+  dayOfWeek?: boolean;
   method: ScoringMethod;
   window: number;
   shortWindow: number;
@@ -32,6 +35,9 @@ interface RunCliOptions {
   suppress: number;
   spatial: boolean;
   spatialTolerance: number;
+  seasonalPeriod: SeasonalPeriod;
+  seasonalDays: number;
+  seasonalShortWindow: number;
 }
 
 const count = (min: number) => (v: string) => {
@@ -69,6 +75,10 @@ export function register(program: Command): void {
     .addOption(new Option('--scaler <kind>', 'scaling fitted on the probationary rows').choices(['minmax', 'zscore', 'log1p']).default(m.scaler))
     .option('--seed <n>', 'training seed', count(0), m.seed)
     .option('--noise <x>', 'denoising: std of the noise added to the scaled training inputs (0: plain autoencoder)', nonNegative, m.noise)
+    .option('--time-of-day', `also feed the model the phase of the day (UTC) of each row${m.timeOfDay ? ' (default)' : ''}`)
+    .option('--no-time-of-day', `no time-of-day features${m.timeOfDay ? '' : ' (default)'}`)
+    .option('--day-of-week', `also feed the model the phase of the week (UTC) of each row${m.dayOfWeek ? ' (default)' : ''}`)
+    .option('--no-day-of-week', `no day-of-week features${m.dayOfWeek ? '' : ' (default)'}`)
     .addOption(new Option('--method <method>', 'scoring.method').choices(['raw', 'smoothed', 'likelihood', 'loglikelihood']).default(s.method))
     .option('--window <n>', 'scoring.window', count(1), s.window)
     .option('--short-window <n>', 'scoring.shortWindow', count(1), s.shortWindow)
@@ -78,6 +88,14 @@ export function register(program: Command): void {
     .option('--spatial', `scoring.spatial: score 1 when a value leaves the range seen so far${s.spatial ? ' (default)' : ''}`)
     .option('--no-spatial', `turn scoring.spatial off${s.spatial ? '' : ' (default)'}`)
     .option('--spatial-tolerance <x>', 'scoring.spatialTolerance', nonNegative, s.spatialTolerance)
+    .option(
+      '--seasonal-period <n|day>',
+      'scoring.seasonalPeriod in rows; "day": one day at each file\'s median sampling interval; 0: off',
+      (v: string) => (v === 'day' ? 'day' : count(0)(v)),
+      NAB_RUN_DEFAULTS.seasonalPeriod,
+    )
+    .option('--seasonal-days <n>', 'scoring.seasonalDays', count(1), s.seasonalDays)
+    .option('--seasonal-short-window <n>', 'scoring.seasonalShortWindow', count(1), s.seasonalShortWindow)
     .action(async (opts: RunCliOptions) => {
       const profiles = opts.profiles ?? path.join(opts.data, '..', 'config', 'profiles.json');
       let report: NabRunReport;
@@ -91,7 +109,10 @@ export function register(program: Command): void {
             files: opts.files,
             detector: 'anomalyd',
             backend: opts.backend,
-            model: { ...m, kind: opts.kind, seqStep: opts.seqStep, units: opts.units, epochs: opts.epochs, scaler: opts.scaler, seed: opts.seed, noise: opts.noise },
+            model: { ...m, kind: opts.kind, seqStep: opts.seqStep, units: opts.units, epochs: opts.epochs, scaler: opts.scaler, seed: opts.seed, noise: opts.noise,
+              timeOfDay: opts.timeOfDay ?? m.timeOfDay,
+              dayOfWeek: opts.dayOfWeek ?? m.dayOfWeek,
+            },
             scoring: {
               method: opts.method,
               window: opts.window,
@@ -101,7 +122,11 @@ export function register(program: Command): void {
               suppress: opts.suppress,
               spatial: opts.spatial ?? s.spatial,
               spatialTolerance: opts.spatialTolerance,
+              seasonalPeriod: 0,
+              seasonalDays: opts.seasonalDays,
+              seasonalShortWindow: opts.seasonalShortWindow,
             },
+            seasonalPeriod: opts.seasonalPeriod,
           },
           (f) =>
             process.stderr.write(

@@ -6,7 +6,7 @@ import { BackendUnavailableError, type BackendPreference } from '../../model/bac
 import { saveModel } from '../../model/store.js';
 import { formatThresholdMethod, parseThresholdMethod } from '../../model/threshold.js';
 import { TRAIN_DEFAULTS, TrainError, trainModel, type EpochProgress } from '../../model/train.js';
-import type { ModelKind, ScalerKind } from '../../model/types.js';
+import type { FeatureAugment, ModelKind, ScalerKind } from '../../model/types.js';
 import { UsageError } from '../errors.js';
 
 interface TrainCliOptions {
@@ -23,6 +23,7 @@ interface TrainCliOptions {
   patience: number;
   seed?: number;
   noise: number;
+  timeFeatures?: string[] | boolean;
   columns?: string[];
   backend: BackendPreference;
   plot?: string;
@@ -77,6 +78,12 @@ export function register(program: Command): void {
       },
       TRAIN_DEFAULTS.noise,
     )
+    .option(
+      '--time-features [kinds]',
+      'append calendar features computed from each row\'s timestamp (UTC): time-of-day (default), day-of-week, comma-separated; ' +
+        'recorded in the model so the daemon appends them to each event',
+      (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean),
+    )
     .option('--columns <names>', 'comma-separated value columns (default: every numeric column)', (v) =>
       v.split(',').map((s) => s.trim()).filter(Boolean),
     )
@@ -89,6 +96,7 @@ export function register(program: Command): void {
       } catch (err) {
         throw new UsageError(`--threshold: ${(err as Error).message}`);
       }
+      const augment = timeFeatures(opts.timeFeatures);
       const log = logger();
       const progress = createProgress();
       let result;
@@ -108,6 +116,7 @@ export function register(program: Command): void {
             patience: opts.patience,
             seed: opts.seed ?? null,
             noise: opts.noise,
+            augment,
             backend: opts.backend,
             log,
           },
@@ -166,4 +175,17 @@ function createProgress(): { update: (p: EpochProgress) => void; stop: () => voi
       process.stderr.write(`epoch ${p.epoch}/${p.epochs} loss=${fmt(p.loss)} val_loss=${fmt(p.valLoss)}${p.best ? ' (best)' : ''}\n`),
     stop: () => {},
   };
+}
+
+/** `--time-features` (no value: time of day) as the model's augmentation. */
+function timeFeatures(kinds: string[] | boolean | undefined): FeatureAugment | undefined {
+  if (kinds === undefined || kinds === false) return undefined;
+  const list = kinds === true ? ['time-of-day'] : kinds;
+  const augment: FeatureAugment = {};
+  for (const k of list) {
+    if (k === 'time-of-day') augment.timeOfDay = true;
+    else if (k === 'day-of-week') augment.dayOfWeek = true;
+    else throw new UsageError(`--time-features: unknown feature "${k}" (expected time-of-day, day-of-week)`);
+  }
+  return augment;
 }

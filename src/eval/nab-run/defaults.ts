@@ -2,7 +2,7 @@ import type { ScoringConfig } from '../../pipeline/score-transform.js';
 import type { FileModelOptions } from './file-model.js';
 
 /** The detector `anomalyd nab run` uses unless told otherwise (tuned on the NAB subset; see docs/NAB.md). */
-export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig } = {
+export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig; seasonalPeriod: SeasonalPeriod } = {
   model: {
     kind: 'dense',
     seqStep: 5,
@@ -13,6 +13,8 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
     scaler: 'minmax',
     seed: 7,
     noise: 0.1,
+    timeOfDay: false,
+    dayOfWeek: false,
   },
   scoring: {
     method: 'likelihood',
@@ -23,5 +25,20 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
     suppress: 50,
     spatial: true,
     spatialTolerance: 0.02,
+    // Set per file from `seasonalPeriod` below.
+    seasonalPeriod: 0,
+    seasonalDays: 7,
+    seasonalShortWindow: 30,
   },
+  seasonalPeriod: 'day',
 };
+
+/** scoring.seasonalPeriod per file: a number of rows, or 'day': one day at the file's median sampling interval. */
+export type SeasonalPeriod = number | 'day';
+
+/** Rows per day at the median interval between consecutive timestamps (0 when that is not a positive time). */
+export function rowsPerDay(timestamps: readonly number[]): number {
+  const gaps = timestamps.slice(1).map((t, i) => t - timestamps[i]).sort((a, b) => a - b);
+  const median = gaps[gaps.length >> 1];
+  return median > 0 ? Math.round(86_400_000 / median) : 0;
+}

@@ -15,15 +15,18 @@ export interface FileModelOptions {
   seed: number;
   /** Denoising: standard deviation of the Gaussian noise added to the scaled training inputs. */
   noise: number;
+  /** Calendar features appended to the value (src/pipeline/feature-augment.ts). */
+  timeOfDay: boolean;
+  dayOfWeek: boolean;
 }
 
 /**
  * Trains a small autoencoder, in memory, on the given rows of one file (the file's
  * probationary period) and wraps it for the scoring pipeline. The scaler is fitted on the same rows.
  */
-export async function trainFileModel(name: string, rows: readonly number[], backend: string, o: FileModelOptions): Promise<{ model: PipelineModel; dispose: () => void; epochs: number }> {
+export async function trainFileModel(name: string, rows: readonly number[], timestamps: readonly number[], backend: string, o: FileModelOptions): Promise<{ model: PipelineModel; dispose: () => void; epochs: number }> {
   const { model, meta, history } = await trainModel({
-    input: { file: name, columns: ['value'], rows: rows.map((v) => [v]), timestamps: rows.map(() => null) },
+    input: { file: name, columns: ['value'], rows: rows.map((v) => [v]), timestamps: [...timestamps] },
     kind: o.kind,
     seqStep: o.seqStep,
     units: o.units,
@@ -33,6 +36,7 @@ export async function trainFileModel(name: string, rows: readonly number[], back
     scaler: o.scaler,
     seed: o.seed,
     noise: o.noise,
+    augment: o.timeOfDay || o.dayOfWeek ? { timeOfDay: o.timeOfDay, dayOfWeek: o.dayOfWeek } : undefined,
     validationSplit: 0.1,
     // Thresholds are chosen per NAB profile afterwards; a flat training period would calibrate to 0, which training rejects.
     threshold: { method: 'fixed', value: Number.MAX_VALUE },

@@ -2,6 +2,7 @@ import { selectBackend, type BackendPreference } from '../../model/backend.js';
 import type { ScoringConfig } from '../../pipeline/score-transform.js';
 import { NabInputError, probationaryLength, readProfilesFile, readWindowsFile, type NabFileInput } from '../nab/index.js';
 import { listDataFiles, readDataFile } from './data-files.js';
+import { rowsPerDay, type SeasonalPeriod } from './defaults.js';
 import { detectFile } from './detect-file.js';
 import { evaluateRun, type ProfileScore } from './evaluate-run.js';
 import { trainFileModel, type FileModelOptions } from './file-model.js';
@@ -17,6 +18,8 @@ export interface NabRunOptions {
   detector: string;
   model: FileModelOptions;
   scoring: ScoringConfig;
+  /** scoring.seasonalPeriod of each file (0 turns the seasonal rule off). */
+  seasonalPeriod: SeasonalPeriod;
   backend: BackendPreference;
 }
 
@@ -40,6 +43,7 @@ export interface NabRunReport {
   seconds: number;
   model: FileModelOptions;
   scoring: ScoringConfig;
+  seasonalPeriod: SeasonalPeriod;
   profiles: Record<string, ProfileScore>;
 }
 
@@ -75,11 +79,12 @@ export async function runNab(o: NabRunOptions, onFile?: (done: FileDone) => void
     if (trainRows < minRows) {
       throw new NabInputError(`${entry.path}: its probationary period has ${trainRows} row(s); training needs at least ${minRows}`);
     }
-    const trained = await trainFileModel(entry.name, file.values.slice(0, trainRows), backend, o.model);
+    const trained = await trainFileModel(entry.name, file.values.slice(0, trainRows), file.timestamps.slice(0, trainRows), backend, o.model);
     let scores: number[];
     let rawScores: number[];
     try {
-      ({ scores, rawScores } = await detectFile(file, trained.model, o.scoring));
+      const seasonalPeriod = o.seasonalPeriod === 'day' ? rowsPerDay(file.timestamps) : o.seasonalPeriod;
+      ({ scores, rawScores } = await detectFile(file, trained.model, { ...o.scoring, seasonalPeriod }));
     } finally {
       trained.dispose();
     }
@@ -106,6 +111,7 @@ export async function runNab(o: NabRunOptions, onFile?: (done: FileDone) => void
     seconds: (performance.now() - started) / 1000,
     model: o.model,
     scoring: o.scoring,
+    seasonalPeriod: o.seasonalPeriod,
     profiles: scored,
   };
 }
