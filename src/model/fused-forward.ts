@@ -28,15 +28,30 @@ export interface FusedForward {
 type Activation = (x: tf.Tensor2D) => tf.Tensor2D;
 type FusableName = 'linear' | 'relu' | 'sigmoid';
 
+/** Scalar operands made once per compiled model (a number operand costs a tensor upload per op). */
+interface Scalars {
+  zero: tf.Scalar;
+  one: tf.Scalar;
+  half: tf.Scalar;
+  fifth: tf.Scalar;
+}
+
 /** Activation names as tfjs serialises them (camelCase) or Keras JSON spells them. */
-const ACTIVATIONS: Record<string, { fn: Activation; fused?: FusableName }> = {
-  linear: { fn: (x) => x, fused: 'linear' },
-  relu: { fn: (x) => tf.relu(x), fused: 'relu' },
-  sigmoid: { fn: (x) => tf.sigmoid(x), fused: 'sigmoid' },
-  tanh: { fn: (x) => tf.tanh(x) },
-  hardSigmoid: { fn: (x) => tf.clipByValue(tf.add(0.5, tf.mul(0.2, x)), 0, 1) },
-  hard_sigmoid: { fn: (x) => tf.clipByValue(tf.add(0.5, tf.mul(0.2, x)), 0, 1) },
-};
+function activations(s: Scalars): Record<string, { fn: Activation; fused?: FusableName }> {
+  // As tfjs-layers' K.hardSigmoid: clip(0.5 + 0.2·x, 0, 1), in that order.
+  // tfjs-node runs clipByValue as max(min(x, hi), lo) with two fresh scalar tensors; the same ops
+  // with kept scalars skip those uploads. Other backends have a clip kernel of their own.
+  const clip01: Activation = tf.getBackend() === 'tensorflow' ? (x) => tf.maximum(tf.minimum(x, s.one), s.zero) : (x) => tf.clipByValue(x, 0, 1);
+  const hardSigmoid: Activation = (x) => clip01(tf.add(s.half, tf.mul(s.fifth, x)));
+  return {
+    linear: { fn: (x) => x, fused: 'linear' },
+    relu: { fn: (x) => tf.relu(x), fused: 'relu' },
+    sigmoid: { fn: (x) => tf.sigmoid(x), fused: 'sigmoid' },
+    tanh: { fn: (x) => tf.tanh(x) },
+    hardSigmoid: { fn: hardSigmoid },
+    hard_sigmoid: { fn: hardSigmoid },
+  };
+}
 
 /**
  * A value flowing between layers, B = batch size:
@@ -59,8 +74,8 @@ function unsupported(why: string): never {
   throw new Unsupported(why);
 }
 
-function activationOf(name: unknown): { fn: Activation; fused?: FusableName } {
-  const a = typeof name === 'string' ? ACTIVATIONS[name] : name == null ? ACTIVATIONS.linear : undefined;
+function activationOf(name: unknown, k: Constants): { fn: Activation; fused?: FusableName } {
+  const a = typeof name === 'string' ? Object.hasOwn(k.activations, name) ? k.activations[name] : undefined : name == null ? k.activations.linear : undefined;
   return a ?? unsupported(`activation ${String(name)}`);
 }
 
@@ -109,6 +124,8 @@ function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | null, act: { fn
 /** Holds the tensors a compiled model keeps, so they can be released together. */
 class Constants {
   readonly all: tf.Tensor[] = [];
+  readonly scalars: Scalars = { zero: this.keep(tf.scalar(0)), one: this.keep(tf.scalar(1)), half: this.keep(tf.scalar(0.5)), fifth: this.keep(tf.scalar(0.2)) };
+  readonly activations = activations(this.scalars);
   keep<T extends tf.Tensor>(t: T): T {
     this.all.push(tf.keep(t));
     return t;
@@ -126,7 +143,7 @@ interface RecurrentConfig {
   stateful?: boolean;
 }
 
-function recurrentParts(layer: tf.layers.Layer, gates: number) {
+function recurrentParts(layer: tf.layers.Layer, gates: number, k: Constants) {
   const config = layer.getConfig() as unknown as RecurrentConfig;
   if (config.returnState) unsupported(`${layer.name}: returnState`);
   if (config.goBackwards) unsupported(`${layer.name}: goBackwards`);
@@ -144,8 +161,8 @@ function recurrentParts(layer: tf.layers.Layer, gates: number) {
     kernel,
     recurrent,
     bias: bias ?? tf.zeros([gates * units]).as1D(),
-    activation: activationOf(config.activation ?? 'tanh'),
-    recurrentActivation: activationOf(config.recurrentActivation ?? 'hardSigmoid'),
+    activation: activationOf(config.activation ?? 'tanh', k),
+    recurrentActivation: activationOf(config.recurrentActivation ?? 'hardSigmoid', k),
     returnSequences: config.returnSequences ?? false,
   };
 }
@@ -156,19 +173,18 @@ function cols<T extends tf.Tensor1D | tf.Tensor2D>(m: T, from: number, to: numbe
 }
 
 /**
- * Per-step input projections x·W (+ b): for a repeated input one [B, G] tensor used at every step,
- * otherwise the [T·B, G] projection of all steps split into T tensors. The bias is added after the
- * matMul, not fused into it, as the recurrent cells do (a fused kernel may start its sums from the bias).
+ * Per-step input projections x·W (+ b), split into column groups of the given widths: for each step,
+ * one [B, width] tensor per group. A repeated input is projected (and split) once for all steps;
+ * otherwise all steps are projected in one [T·B, G] matMul. The bias is added after the matMul, not
+ * fused into it, as the recurrent cells do (a fused kernel may start its sums from the bias).
  */
-function projectInputs(v: Value, w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D[] {
+function projectInputs(v: Value, w: tf.Tensor2D, b: tf.Tensor1D | null, widths: number[]): tf.Tensor2D[][] {
   const steps = stepsOf(v);
   const project = (x: tf.Tensor2D): tf.Tensor2D => (b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w));
-  if (v.kind === 'repeated') {
-    const once = project(v.t);
-    return Array.from({ length: steps }, () => once);
-  }
-  const all = project(toTimeMajor(v));
-  return steps === 1 ? [all] : tf.split(all, steps, 0);
+  const all = project(v.kind === 'repeated' ? v.t : toTimeMajor(v));
+  const groups: tf.Tensor2D[] = widths.length === 1 ? [all] : tf.split(all, widths, 1);
+  const perGroup = groups.map((g) => (v.kind === 'repeated' ? Array<tf.Tensor2D>(steps).fill(g) : steps === 1 ? [g] : tf.split<tf.Tensor2D>(g, steps, 0)));
+  return Array.from({ length: steps }, (_, t) => perGroup.map((g) => g[t]));
 }
 
 function sequenceOut(hs: tf.Tensor2D[], returnSequences: boolean): Value {
@@ -184,7 +200,7 @@ function sequenceOut(hs: tf.Tensor2D[], returnSequences: boolean): Value {
  */
 
 function gruStage(layer: tf.layers.Layer, k: Constants): Stage {
-  const p = recurrentParts(layer, 3);
+  const p = recurrentParts(layer, 3, k);
   const u = p.units;
   const gate = p.recurrentActivation.fn;
   const act = p.activation.fn;
@@ -194,13 +210,13 @@ function gruStage(layer: tf.layers.Layer, k: Constants): Stage {
   const rZr = k.keep(cols(p.recurrent, 0, 2 * u));
   const rH = k.keep(cols(p.recurrent, 2 * u, 3 * u));
   return (v) => {
-    const x = projectInputs(v, w, b).map((xt) => tf.split(xt, [2 * u, u], 1) as [tf.Tensor2D, tf.Tensor2D]);
+    const x = projectInputs(v, w, b, [2 * u, u]);
     const hs: tf.Tensor2D[] = [];
     let h: tf.Tensor2D | null = null;
     for (const [xZr, xH] of x) {
       const [z, r] = tf.split(gate(h ? tf.add(xZr, tf.matMul(h, rZr)) : xZr), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
       const cand = act(h ? tf.add(xH, tf.matMul(tf.mul(r, h), rH)) : xH);
-      const keep: tf.Tensor2D = tf.mul(tf.sub(1, z), cand);
+      const keep: tf.Tensor2D = tf.mul(tf.sub(k.scalars.one, z), cand);
       const hNext: tf.Tensor2D = h ? tf.add(tf.mul(z, h), keep) : keep;
       h = hNext;
       hs.push(h);
@@ -210,7 +226,7 @@ function gruStage(layer: tf.layers.Layer, k: Constants): Stage {
 }
 
 function lstmStage(layer: tf.layers.Layer, k: Constants): Stage {
-  const p = recurrentParts(layer, 4);
+  const p = recurrentParts(layer, 4, k);
   const u = p.units;
   const gate = p.recurrentActivation.fn;
   const act = p.activation.fn;
@@ -221,11 +237,11 @@ function lstmStage(layer: tf.layers.Layer, k: Constants): Stage {
   const r = k.keep(gatesFirst(p.recurrent));
   return (v) => {
     // LSTMCell adds the bias after both matMuls: (x·W + h·R) + b.
-    const x = projectInputs(v, w, null);
+    const x = projectInputs(v, w, null, [4 * u]);
     const hs: tf.Tensor2D[] = [];
     let h: tf.Tensor2D | null = null;
     let c: tf.Tensor2D | null = null;
-    for (const xt of x) {
+    for (const [xt] of x) {
       const pre = tf.add(h ? tf.add(xt, tf.matMul(h, r)) : xt, b);
       const [ifoPre, cPre] = tf.split(pre, [3 * u, u], 1) as [tf.Tensor2D, tf.Tensor2D];
       const [i, f, o] = tf.split(gate(ifoPre), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
@@ -246,7 +262,7 @@ function denseStage(layer: tf.layers.Layer, k: Constants): Stage {
   if (weights.length !== (useBias ? 2 : 1)) unsupported(`${layer.name}: ${weights.length} weight tensors`);
   const w = k.keep(weights[0].clone() as tf.Tensor2D);
   const b = useBias ? k.keep(weights[1].clone() as tf.Tensor1D) : null;
-  const act = activationOf(config.activation ?? 'linear');
+  const act = activationOf(config.activation ?? 'linear', k);
   return (v) => {
     switch (v.kind) {
       case 'vector':
