@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readSeries } from '../data/read-series.js';
 import { seriesToMatrix, type Series } from '../data/series.js';
-import { augmentedFeatureCount, augmentedFeatureNames, augmentValues, withCalendarScaling } from '../pipeline/feature-augment.js';
+import { augmentedFeatureCount, augmentedFeatureNames, augmentValues, ownFeatureError, withCalendarScaling } from '../pipeline/feature-augment.js';
 import { buildAutoencoder } from './architectures.js';
 import { selectBackend, type BackendLog, type BackendPreference } from './backend.js';
 import { Scaler } from './scaler.js';
@@ -189,7 +189,14 @@ export async function trainModel(options: TrainOptions, onProgress?: (p: EpochPr
   );
   const recon = (await reconstruction.data()) as Float32Array;
   reconstruction.dispose();
-  const calibrationScores = reconstructionErrors(calibration, recon, calibrationCount, seqStep, features).mse;
+  // With calendar features the pipeline scores the error of the stream's own values only; calibrate on the same.
+  const own = features - augmentedFeatureCount(augment);
+  const calibrationScores =
+    own < features
+      ? Float32Array.from({ length: calibrationCount }, (_, w) =>
+          ownFeatureError(calibration.subarray(w * per, (w + 1) * per), recon.subarray(w * per, (w + 1) * per), features, own, (x, out, offset) => out.set(x, offset)),
+        )
+      : reconstructionErrors(calibration, recon, calibrationCount, seqStep, features).mse;
   const threshold = calibrateThreshold(calibrationScores, o.threshold);
   if (!(threshold > 0)) throw new TrainError(`${file}: calibrated threshold is ${threshold}; use --threshold fixed:VALUE`);
 

@@ -23,7 +23,7 @@ describe('a model trained with calendar features', () => {
       epochs: 3,
       seed: 1,
       augment: { timeOfDay: true },
-      threshold: { method: 'fixed', value: 1 },
+      threshold: { method: 'max' },
       backend: 'cpu',
     });
     expect(meta.augment).toEqual({ timeOfDay: true });
@@ -42,8 +42,11 @@ describe('a model trained with calendar features', () => {
       expect(result.rejected).toEqual([]);
       const scored = result.points.filter((p) => p.rawScore !== null);
       expect(scored).toHaveLength(rows.length - 3);
-      // The events carry one value; the error is that of the value alone, so it is finite and ≥ 0.
-      for (const p of scored) expect(p.rawScore).toBeGreaterThanOrEqual(0);
+      // The calibrated threshold (max over the 15 held-out windows) is on the same scale as the
+      // pipeline's score: the error of the value alone.
+      const heldOut = scored.slice(-15).map((p) => p.rawScore!);
+      expect(meta.threshold.calibration.windows).toBe(15);
+      expect(meta.threshold.value).toBeCloseTo(Math.max(...heldOut), 6);
       await expect(replaySeries({ file: 'x.csv', columns: ['value'], rows, timestamps: rows.map(() => null) }, pipelineModel)).rejects.toThrow(
         /x\.csv: row 1 has no timestamp/,
       );
