@@ -5,11 +5,12 @@ import type { SeasonalPeriod } from '../../eval/nab-run/defaults.js';
 import { NabInputError } from '../../eval/nab/index.js';
 import type { BackendPreference } from '../../model/backend.js';
 import type { ModelKind, ScalerKind } from '../../model/types.js';
-import type { ScoringMethod } from '../../pipeline/score-transform.js';
+import type { ScoringConfig } from '../../pipeline/score-transform.js';
 import { UsageError } from '../errors.js';
 import { nabCommand } from './nab-score.js';
 
-interface RunCliOptions {
+/** The scoring knobs are ScoringConfig's own fields; only the seasonal period may also be "day". */
+interface RunCliOptions extends Omit<ScoringConfig, 'seasonalPeriod'> {
   data: string;
   windows: string;
   out: string;
@@ -27,17 +28,7 @@ interface RunCliOptions {
   noise: number;
   timeOfDay?: boolean;
   dayOfWeek?: boolean;
-  method: ScoringMethod;
-  window: number;
-  shortWindow: number;
-  learningPeriod: number;
-  minStdRatio: number;
-  suppress: number;
-  spatial: boolean;
-  spatialTolerance: number;
   seasonalPeriod: SeasonalPeriod;
-  seasonalDays: number;
-  seasonalShortWindow: number;
 }
 
 const count = (min: number) => (v: string) => {
