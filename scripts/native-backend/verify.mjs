@@ -39,17 +39,12 @@ function buildAutoencoder() {
   return model;
 }
 
-// mulberry32: a seeded generator so both backends see the same numbers.
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's seeded generator (compiled by `npm ci`), so both backends see the same numbers.
+const windowsModule = new URL('../../dist/src/model/windows.js', import.meta.url);
+const { seededRandom: random } = await import(windowsModule.href).catch(() => {
+  console.error(`verify: ${windowsModule.pathname} is missing; run \`npm run build\` first`);
+  process.exit(1);
+});
 
 function makeWeights(model, next) {
   return model.getWeights().map((w) => {
