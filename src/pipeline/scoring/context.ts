@@ -57,8 +57,10 @@ export class ContextScorer implements StreamScorer {
     let point = Math.min(Math.abs(deviation) / c.minDeviation, Math.abs(z) / c.minZ);
     if (c.autoencoderGate) point = Math.min(point, errorScore);
     const clipped = Math.max(-c.zClip, Math.min(c.zClip, z));
-    this.up = Math.max(0, this.up + clipped - c.cusumSlack);
-    this.down = Math.max(0, this.down - clipped - c.cusumSlack);
+    // Capped just above its threshold, so the end of a long incident is noticed within a few points.
+    const cap = CUSUM_CAP * c.cusumThreshold;
+    this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
+    this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
     const score = Math.max(point, sustained);
     const anomalous = score > 1;
@@ -66,12 +68,14 @@ export class ContextScorer implements StreamScorer {
     const rate = anomalous ? c.anomalyRateFactor : 1;
     const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
     this.profile.learn(input.ts, logValue, step * c.profileRate, step * c.weekendRate);
-    this.sigma += c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
+    this.sigma += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
 
     const kind: AlertKind = point >= sustained ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : 'shift';
     return { score, threshold: 1, expected, deviation, kind };
   }
 }
+
+const CUSUM_CAP = 1.5;
 
 /** A cadence within 10 % of the profile's keeps the profile; a stream that really changed its cadence starts a new one. */
 function sameCadence(a: number, b: number): boolean {
