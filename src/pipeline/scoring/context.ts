@@ -27,8 +27,11 @@ export class ContextScorer implements StreamScorer {
   private sigma = NaN;
   private up = 0;
   private down = 0;
+  private readonly rhythm: RhythmWindow | null;
 
-  constructor(private readonly config: ContextConfig) {}
+  constructor(private readonly config: ContextConfig) {
+    this.rhythm = config.rhythmWindow > 1 ? new RhythmWindow(config.rhythmWindow) : null;
+  }
 
   score(input: ScoreInput): ScoreOutput {
     const value = input.latest[0];
@@ -62,7 +65,8 @@ export class ContextScorer implements StreamScorer {
     this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
     this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    const score = Math.max(point, sustained);
+    const flat = this.rhythmEvidence(residual, expectedLog);
+    const score = Math.max(point, sustained, flat);
     const anomalous = score > 1;
 
     const rate = anomalous ? c.anomalyRateFactor : 1;
@@ -70,12 +74,64 @@ export class ContextScorer implements StreamScorer {
     this.profile.learn(input.ts, logValue, step * c.profileRate, step * c.weekendRate);
     this.sigma += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
 
-    const kind: AlertKind = point >= sustained ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : 'shift';
+    const kind: AlertKind =
+      point >= sustained && point >= flat ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : sustained >= flat ? 'shift' : 'flat';
     return { score, threshold: 1, expected, deviation, kind };
+  }
+
+  /**
+   * A broken rhythm: over the last points the expected values move (their logs spread by at least
+   * `rhythmMinSpread`) while the series stays put (its logs spread less than `rhythmMaxRatio` of
+   * that). A late or early ramp still moves; a stuck or replayed counter does not. In units of
+   * both bars, so it passes 1 only when both hold.
+   */
+  private rhythmEvidence(residual: number, expectedLog: number): number {
+    const w = this.rhythm;
+    if (w === null) return 0;
+    w.push(residual + expectedLog, expectedLog);
+    const spreads = w.spreads();
+    if (spreads === null) return 0;
+    const still = spreads.observed > 0 ? (this.config.rhythmMaxRatio * spreads.expected) / spreads.observed : Infinity;
+    return Math.min(spreads.expected / this.config.rhythmMinSpread, still);
   }
 }
 
 const CUSUM_CAP = 1.5;
+
+/** The last `size` observed and expected log values, and how much each spreads. */
+class RhythmWindow {
+  private readonly observed: Float64Array;
+  private readonly expected: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly size: number) {
+    this.observed = new Float64Array(size);
+    this.expected = new Float64Array(size);
+  }
+
+  push(observedLog: number, expectedLog: number): void {
+    this.observed[this.next] = observedLog;
+    this.expected[this.next] = expectedLog;
+    this.next = (this.next + 1) % this.size;
+    if (this.count < this.size) this.count++;
+  }
+
+  /** Standard deviations of the observed and of the expected logs, once the window is full. */
+  spreads(): { observed: number; expected: number } | null {
+    if (this.count < this.size) return null;
+    return { observed: std(this.observed), expected: std(this.expected) };
+  }
+}
+
+function std(xs: Float64Array): number {
+  let mean = 0;
+  for (const x of xs) mean += x;
+  mean /= xs.length;
+  let sq = 0;
+  for (const x of xs) sq += (x - mean) * (x - mean);
+  return Math.sqrt(sq / xs.length);
+}
 
 /** A cadence within 10 % of the profile's keeps the profile; a stream that really changed its cadence starts a new one. */
 function sameCadence(a: number, b: number): boolean {
