@@ -76,12 +76,12 @@ export const contextSchema = z.strictObject({
   /** The CUSUM counts only while the point's own relative deviation is at least this. */
   cusumMinDeviation: z.number().min(0).default(0.1),
   zClip: z.number().positive().default(6),
-  /** Broken rhythm: over this many points the expected values move but the series does not (0: off). */
-  rhythmWindow: z.number().int().min(0).default(8),
-  /** …the expected values move: the std of their logs within the window is at least this… */
-  rhythmMinSpread: z.number().positive().default(0.1),
+  /** Broken rhythm: over the last this many hours the expected values move but the series does not (0: off). */
+  rhythmHours: z.number().min(0).default(6),
+  /** …the expected values move: the std of their logs within those hours is at least this… */
+  rhythmMinSpread: z.number().positive().default(0.08),
   /** …and the series' own logs spread less than this fraction of that. */
-  rhythmMaxRatio: z.number().positive().default(0.25),
+  rhythmMaxRatio: z.number().positive().default(0.2),
   /** Smallest typical log-deviation assumed (a near-noiseless source must not turn every wiggle into certainty). */
   minSigma: z.number().positive().default(0.03),
   /** Per day, the weight of the newest day in the expected value of a time of day (exponential forgetting). */

@@ -27,11 +27,9 @@ export class ContextScorer implements StreamScorer {
   private sigma = NaN;
   private up = 0;
   private down = 0;
-  private readonly rhythm: RhythmWindow | null;
+  private rhythm: RhythmWindow | null = null;
 
-  constructor(private readonly config: ContextConfig) {
-    this.rhythm = config.rhythmWindow > 1 ? new RhythmWindow(config.rhythmWindow) : null;
-  }
+  constructor(private readonly config: ContextConfig) {}
 
   score(input: ScoreInput): ScoreOutput {
     const value = input.latest[0];
@@ -39,7 +37,11 @@ export class ContextScorer implements StreamScorer {
     const errorKind: AlertKind = value >= input.reconstructedLatest ? 'spike' : 'drop';
     const level = input.level;
     if (input.cadenceMs === undefined || level === undefined) return { score: errorScore, threshold: 1, kind: errorKind };
-    if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) this.profile = new SeasonalProfile(input.cadenceMs);
+    if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
+      this.profile = new SeasonalProfile(input.cadenceMs);
+      const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / input.cadenceMs));
+      this.rhythm = points > 2 ? new RhythmWindow(points) : null;
+    }
 
     const c = this.config;
     const floor = 0.01 * level;
@@ -97,6 +99,8 @@ export class ContextScorer implements StreamScorer {
 }
 
 const CUSUM_CAP = 1.5;
+/** Enough points for a stable spread; more only costs time per event at fine cadences. */
+const MAX_RHYTHM_POINTS = 48;
 
 /** The last `size` observed and expected log values, and how much each spreads. */
 class RhythmWindow {
