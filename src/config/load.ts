@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, crossCheck, type AnomalydConfig } from './schema.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateEnv, type Unresolved } from './interpolate.js';
 
 export interface ConfigIssue {
   path: string;
@@ -63,12 +63,17 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0]?.line })),
     );
   }
-  const missing: { path: string; name: string }[] = [];
+  const missing: Unresolved[] = [];
   const raw = interpolateEnv(doc.toJS(), env, missing);
   if (missing.length > 0) {
     throw new ConfigError(
       file,
-      missing.map((m) => ({ path: m.path, message: `environment variable ${m.name} is not set (and no \${${m.name}:-default})` })),
+      missing.map((m) => ({
+        path: m.path,
+        message: m.file
+          ? `cannot read secret file ${m.file.path} (\${file:${m.file.path}}): ${m.file.error}`
+          : `environment variable ${m.name} is not set (and no \${${m.name}:-default})`,
+      })),
     );
   }
   const result = configSchema.safeParse(raw ?? {});

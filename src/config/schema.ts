@@ -24,22 +24,42 @@ const sasl = z.strictObject({
   password: z.string().min(1),
 });
 
-export const kafkaSchema = z.strictObject({
-  brokers,
-  clientId: z.string().min(1).default('anomalyd'),
-  groupId: z.string().min(1).default('anomalyd'),
-  ssl: ssl.default(false),
-  sasl: sasl.optional(),
-  connectionTimeoutMs: positiveInt.default(10_000),
-  /** Startup and reconnect backoff. */
-  retry: z
-    .strictObject({
-      initialRetryTimeMs: positiveInt.default(300),
-      maxRetryTimeMs: positiveInt.default(30_000),
-      retries: z.number().int().min(0).default(10),
-    })
-    .default({ initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 10 }),
-});
+export const kafkaSchema = z
+  .strictObject({
+    brokers,
+    clientId: z.string().min(1).default('anomalyd'),
+    groupId: z.string().min(1).default('anomalyd'),
+    ssl: ssl.default(false),
+    sasl: sasl.optional(),
+    connectionTimeoutMs: positiveInt.default(10_000),
+    /** Startup and reconnect backoff. */
+    retry: z
+      .strictObject({
+        initialRetryTimeMs: positiveInt.default(300),
+        maxRetryTimeMs: positiveInt.default(30_000),
+        retries: z.number().int().min(0).default(10),
+      })
+      .default({ initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 10 }),
+    /** Accept settings that expose traffic or credentials (see insecureKafkaSettings); they are logged as warnings. */
+    allowInsecure: z.boolean().default(false),
+  })
+  .refine((k) => k.allowInsecure || typeof k.ssl !== 'object' || k.ssl.rejectUnauthorized, {
+    message:
+      "kafka.allowInsecure: true alongside ssl.rejectUnauthorized: false (without certificate verification anyone on the path can read and alter the traffic, SASL credentials included); better: name the broker's CA in ssl.ca",
+    path: ['ssl', 'rejectUnauthorized'],
+  })
+  .refine((k) => k.allowInsecure || k.sasl?.mechanism !== 'plain' || k.ssl !== false, {
+    message: 'kafka.ssl with sasl.mechanism plain (PLAIN sends the password in clear text), or kafka.allowInsecure: true to accept that',
+    path: ['sasl', 'mechanism'],
+  });
+
+/** The settings `allowInsecure` lets through, in words for a startup warning. */
+export function insecureKafkaSettings(k: z.infer<typeof kafkaSchema>): string[] {
+  const found: string[] = [];
+  if (typeof k.ssl === 'object' && !k.ssl.rejectUnauthorized) found.push("kafka.ssl.rejectUnauthorized is false: the broker's certificate is not verified");
+  if (k.sasl?.mechanism === 'plain' && k.ssl === false) found.push('kafka.sasl.mechanism is plain without kafka.ssl: the password crosses the network in clear text');
+  return found;
+}
 
 export const inputSchema = z.strictObject({
   topics: z.array(z.string().min(1)).min(1),

@@ -1,12 +1,14 @@
 import { concatMap, tap, type Subscription } from 'rxjs';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
+import { insecureKafkaSettings } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createKafka } from '../kafka/client.js';
 import { deliver } from '../kafka/delivery.js';
 import { OffsetTracker } from '../kafka/offset-tracker.js';
 import { retryUntilStopped } from '../kafka/retry.js';
+import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
 import { KafkaSource, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -81,8 +83,12 @@ export class Daemon {
       this.log.info({ url: `${this.server.url}/metrics` }, 'serving metrics');
     }
 
+    for (const warning of insecureKafkaSettings(config.kafka)) this.log.warn({ setting: 'kafka.allowInsecure' }, `insecure Kafka connection allowed: ${warning}`);
     const kafka = createKafka(config.kafka, this.log);
-    const admin = kafka.admin();
+    // The first contact has no kafkajs retries of its own, so every failure reaches the diagnosis at
+    // once: a wrong password or an untrusted certificate stops the daemon instead of being retried.
+    const admin = createKafka({ ...config.kafka, retry: { ...config.kafka.retry, retries: 0 } }, this.log).admin();
+    const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
       try {
@@ -91,7 +97,7 @@ export class Daemon {
       } finally {
         await admin.disconnect();
       }
-    }, isStopping, this.log);
+    }, isStopping, this.log, { diagnose });
     if (!created) return;
 
     // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
@@ -101,7 +107,7 @@ export class Daemon {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
     });
-    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
+    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log, { diagnose }))) return;
 
     this.source = new KafkaSource(
       kafka,
