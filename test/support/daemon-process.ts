@@ -85,6 +85,8 @@ export function writeTestConfig(opts: {
   groupId: string;
   /** Glob of the one stream rule. */
   match?: string;
+  /** More lines of the `kafka` section (indented two spaces), e.g. ssl and sasl. */
+  kafka?: string;
   extra?: string;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
@@ -95,7 +97,7 @@ export function writeTestConfig(opts: {
   brokers: ${opts.brokers}
   clientId: anomalyd-test
   groupId: ${opts.groupId}
-input:
+${opts.kafka ?? ''}input:
   topics: [${opts.input}]
   fromBeginning: true
 alerts:

@@ -1,12 +1,9 @@
-import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig } from 'kafkajs';
 import { quietKafkaLogging } from './kafkajs-quiet.js';
 import type { LocalKafkaSecurity } from './types.js';
 
 /** kafkajs' TLS and SASL settings, as the readiness check passes them on. */
-export interface ClientSecurity {
-  ssl?: KafkaConfig['ssl'];
-  sasl?: SASLOptions;
-}
+export type ClientSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
 
 /** What a kafkajs client needs to reach a broker started with `secure: true`. */
 export function localSecurityToKafkaJs(s: LocalKafkaSecurity): ClientSecurity {
