@@ -144,12 +144,20 @@ export const configSchema = z
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true),
-        host: z.string().min(1).default('0.0.0.0'),
+        /**
+         * Loopback by default: the endpoints show stream ids and their latest values. A scraper on another
+         * host needs a reachable address (0.0.0.0 in a container) and, outside a trusted network, webConfigFile.
+         */
+        host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(9464),
         /** Streams beyond this many get folded into stream="__other__" in per-stream metrics. */
         maxStreamLabels: positiveInt.default(1000),
+        /** TLS and basic auth: a web config file in the Prometheus exporter-toolkit format (relative to this file). */
+        webConfigFile: z.string().min(1).optional(),
+        /** /healthz and /readyz without basic auth (TLS still applies): for Kubernetes probes, which cannot send a Secret's credentials. */
+        probesWithoutAuth: z.boolean().default(false),
       })
-      .default({ enabled: true, host: '0.0.0.0', port: 9464, maxStreamLabels: 1000 }),
+      .default({ enabled: true, host: '127.0.0.1', port: 9464, maxStreamLabels: 1000, probesWithoutAuth: false }),
     inference: z
       .strictObject({
         backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),

@@ -18,6 +18,10 @@ import type { PipelineModel } from '../pipeline/scoring-model.js';
 import type { BatchResult } from '../pipeline/types.js';
 import { version } from '../version.js';
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export interface DaemonOptions {
   loaded: LoadedConfig;
   models: ReadonlyMap<string, PipelineModel>;
@@ -75,12 +79,22 @@ export class Daemon {
         host: config.metrics.host,
         port: config.metrics.port,
         metrics: this.metrics,
+        web: this.opts.loaded.metricsWeb,
+        probesWithoutAuth: config.metrics.probesWithoutAuth,
         readiness: () => {
           const checks = { modelsLoaded: this.opts.models.size > 0, consumerJoined: this.source?.isJoined ?? false };
           return { ready: Object.values(checks).every(Boolean), checks };
         },
       });
-      this.log.info({ url: `${this.server.url}/metrics` }, 'serving metrics');
+      const web = this.opts.loaded.metricsWeb;
+      const secured = { tls: web?.tls !== undefined, basicAuth: Object.keys(web?.users ?? {}).length > 0 };
+      this.log.info({ url: `${this.server.url}/metrics`, ...secured }, 'serving metrics');
+      if (!isLoopback(config.metrics.host) && !(secured.tls && secured.basicAuth)) {
+        this.log.warn(
+          { host: config.metrics.host, ...secured },
+          'metrics are served beyond this host without TLS and basic auth: anyone who reaches the port reads stream ids and their latest values; set metrics.webConfigFile (docs/SECURITY.md)',
+        );
+      }
     }
 
     for (const warning of insecureKafkaSettings(config.kafka)) this.log.warn({ setting: 'kafka.allowInsecure' }, `insecure Kafka connection allowed: ${warning}`);

@@ -87,6 +87,8 @@ export function writeTestConfig(opts: {
   match?: string;
   /** More lines of the `kafka` section (indented two spaces), e.g. ssl and sasl. */
   kafka?: string;
+  /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
+  metrics?: string;
   extra?: string;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
@@ -107,7 +109,7 @@ deadLetter:
 metrics:
   host: 127.0.0.1
   port: 0
-inference:
+${opts.metrics ?? ''}inference:
   maxBatch: 512
   maxLatencyMs: 20
 daemon:
