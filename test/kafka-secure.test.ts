@@ -140,8 +140,8 @@ describe('against a SASL_SSL broker (SCRAM-SHA-512, a generated CA)', () => {
   });
 
   /** Starts the daemon with `kafka` lines, expects it to stop by itself with one fatal line naming `cause`. */
-  async function refused(kafkaLines: string, cause: string): Promise<LogLine> {
-    const config = writeTestConfig({ brokers: s.bootstrap, input: uniqueName('sec-in'), alerts: uniqueName('sec-al'), deadLetter: uniqueName('sec-dl'), groupId: uniqueName('sec-g'), kafka: kafkaLines });
+  async function refused(kafkaLines: string, cause: string, brokers = s.bootstrap): Promise<LogLine> {
+    const config = writeTestConfig({ brokers, input: uniqueName('sec-in'), alerts: uniqueName('sec-al'), deadLetter: uniqueName('sec-dl'), groupId: uniqueName('sec-g'), kafka: kafkaLines });
     const daemon = new DaemonProcess(config);
     daemons.push(daemon);
     const code = await Promise.race([daemon.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 90_000).unref())]);
@@ -169,6 +169,12 @@ describe('against a SASL_SSL broker (SCRAM-SHA-512, a generated CA)', () => {
   it('refuses plaintext to the SASL_SSL port: TLS expected, exit 1', { timeout: 120_000 }, async () => {
     const fatal = await refused(`  sasl:\n    mechanism: scram-sha-512\n    username: ${s.username}\n    password: ${s.password}\n`, 'TLS expected');
     expect(fatal.detail).toBe(`${s.bootstrap} closed the plaintext connection and accepts a TLS handshake`);
+  });
+
+  it('refuses TLS to a plaintext listener: broker does not speak TLS, exit 1', { timeout: 120_000 }, async () => {
+    const plaintext = process.env.KAFKA_BROKERS!.split(',')[0]!;
+    const fatal = await refused(`  ssl:\n    ca: ${s.ca}\n`, 'broker does not speak TLS', plaintext);
+    expect(fatal.detail).toMatch(new RegExp(`^${plaintext} failed the TLS handshake .* and answers Kafka requests in plaintext$`));
   });
 });
 

@@ -1,4 +1,5 @@
 import { connect } from 'node:tls';
+import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema.js';
 
 /** Why a connection can never succeed with this configuration; retrying would only hide it. */
@@ -82,13 +83,21 @@ export async function diagnoseUnrecoverable(err: unknown, cfg: Pick<KafkaConfig,
       hint: "kafka.ssl.ca must name the PEM file of the CA that signed the broker's certificate, and the certificate must be valid for the broker's host name",
     };
   }
-  const wrongVersion = errors.find((e) => e.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(e.message ?? ''));
-  if (wrongVersion && cfg.ssl !== false) {
-    return {
-      cause: 'broker does not speak TLS',
-      detail: (wrongVersion.message ?? '').replace(/^Connection error: /, ''),
-      hint: 'the listener at kafka.brokers is plaintext: use the broker\'s TLS (SSL or SASL_SSL) port, or set kafka.ssl: false for a plaintext listener',
-    };
+  // A Kafka plaintext listener reads a TLS ClientHello as an oversized request and drops the connection
+  // without answering, so the TLS handshake fails early; asked in plaintext, the same address answers.
+  const handshakeFailed = errors.find(
+    (e) => ['ECONNRESET', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER'].includes(e.code ?? '') || /before secure TLS connection was established|wrong version number/i.test(e.message ?? ''),
+  );
+  if (handshakeFailed && cfg.ssl !== false) {
+    for (const broker of cfg.brokers) {
+      if (await speaksPlaintextKafka(broker)) {
+        return {
+          cause: 'broker does not speak TLS',
+          detail: `${broker} failed the TLS handshake (${(handshakeFailed.message ?? '').replace(/^Connection error: /, '')}) and answers Kafka requests in plaintext`,
+          hint: "the listener at kafka.brokers is plaintext: use the broker's TLS (SSL or SASL_SSL) port, or drop kafka.ssl for a plaintext listener",
+        };
+      }
+    }
   }
   const closed = errors.some((e) => e.name === 'KafkaJSConnectionClosedError' || /closed connection/i.test(e.message ?? ''));
   if (closed && cfg.ssl === false) {
@@ -103,6 +112,19 @@ export async function diagnoseUnrecoverable(err: unknown, cfg: Pick<KafkaConfig,
     }
   }
   return undefined;
+}
+
+/** True when `broker` answers a Kafka ApiVersions request over plaintext. */
+async function speaksPlaintextKafka(broker: string): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'anomalyd-diagnosis', brokers: [broker], connectionTimeout: 3_000, requestTimeout: 3_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
 
 /** True when `host:port` completes a TLS handshake (certificate not checked: this only asks which protocol it speaks). */
