@@ -171,6 +171,21 @@ describe('against a SASL_SSL broker (SCRAM-SHA-512, a generated CA)', () => {
     expect(fatal.detail).toBe(`${s.bootstrap} closed the plaintext connection and accepts a TLS handshake`);
   });
 
+  it('with allowInsecure, connects without verifying the certificate and warns about it at start', { timeout: 120_000 }, async () => {
+    const input = uniqueName('sec-insecure');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input }] });
+    await admin.disconnect();
+    const kafkaLines = `  allowInsecure: true\n  ssl:\n    rejectUnauthorized: false\n  sasl:\n    mechanism: scram-sha-512\n    username: ${s.username}\n    password: \${file:${secretFile(s.password)}}\n`;
+    const daemon = new DaemonProcess(writeTestConfig({ brokers: s.bootstrap, input, alerts: uniqueName('sec-al'), deadLetter: uniqueName('sec-dl'), groupId: uniqueName('sec-g'), kafka: kafkaLines }));
+    daemons.push(daemon);
+    await daemon.ready();
+    const warnings = daemon.logs.filter((l) => l.level === 40 && l.msg.startsWith('insecure Kafka connection allowed'));
+    expect(warnings.map((w) => w.msg)).toEqual(["insecure Kafka connection allowed: kafka.ssl.rejectUnauthorized is false: the broker's certificate is not verified"]);
+    expect(await daemon.stop()).toBe(0);
+  });
+
   it('refuses TLS to a plaintext listener: broker does not speak TLS, exit 1', { timeout: 120_000 }, async () => {
     const plaintext = process.env.KAFKA_BROKERS!.split(',')[0]!;
     const fatal = await refused(`  ssl:\n    ca: ${s.ca}\n`, 'broker does not speak TLS', plaintext);

@@ -74,6 +74,9 @@ describe('config', () => {
     expect(loadConfig(join(dir, 'a.yaml')).modelDirs.eps).toBe(join(dir, 'models/eps'));
     const shipped = loadConfig(resolve(__dirname, '../../config/anomalyd.yaml'), {});
     expect(shipped.modelDirs['eps-gru']).toBe(resolve(__dirname, '../../models/eps-gru'));
+    expect(shipped.config.metrics.host).toBe('127.0.0.1');
+    const secure = loadConfig(resolve(__dirname, '../../config/anomalyd-sasl-ssl.yaml'), { KAFKA_BROKERS: 'k:9093', KAFKA_CA: '/ca.pem', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: 'p' });
+    expect(secure.config.kafka).toMatchObject({ ssl: { ca: '/ca.pem', rejectUnauthorized: true }, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } });
   });
 });
 
