@@ -99,9 +99,13 @@ export class Daemon {
 
     for (const warning of insecureKafkaSettings(config.kafka)) this.log.warn({ setting: 'kafka.allowInsecure' }, `insecure Kafka connection allowed: ${warning}`);
     const kafka = createKafka(config.kafka, this.log);
-    // The first contact has no kafkajs retries of its own, so every failure reaches the diagnosis at
-    // once: a wrong password or an untrusted certificate stops the daemon instead of being retried.
-    const admin = createKafka({ ...config.kafka, retry: { ...config.kafka.retry, retries: 0 } }, this.log).admin();
+    // The first contact has no kafkajs connection retries of its own, so every connection failure
+    // reaches the diagnosis at once: a wrong password or an untrusted certificate stops the daemon
+    // instead of being retried. The admin's own requests (e.g. waiting for new topics' leaders) keep theirs.
+    const { initialRetryTimeMs, maxRetryTimeMs, retries } = config.kafka.retry;
+    const admin = createKafka({ ...config.kafka, retry: { ...config.kafka.retry, retries: 0 } }, this.log).admin({
+      retry: { initialRetryTime: initialRetryTimeMs, maxRetryTime: maxRetryTimeMs, retries },
+    });
     const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
