@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { AnomalydMetrics } from '../src/metrics/anomalydMetrics.js';
+import { LocalCa } from '../src/tls/local-ca.js';
 import { dashboard, dataPanels, panelExprs } from './support/dashboard.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,18 +177,70 @@ describe('Grafana dashboard and provisioning', () => {
 
 describe('anomalyd configuration shipped for containers', () => {
   const embedded = (parseYaml(read('deploy/kubernetes/configmap.yaml')) as { data: Record<string, string> }).data['anomalyd.yaml'];
+  const SECRETS = '/run/secrets/anomalyd';
+
+  /**
+   * The ConfigMap's YAML with the Deployment's secret folder stood in by a temp folder holding what the
+   * projected volume would: secret.yaml's keys, plus a CA and a metrics certificate made here (the
+   * Deployment takes those from Secrets this repository does not ship).
+   */
+  function k8sConfig() {
+    const deployment = parseYaml(read('deploy/kubernetes/deployment.yaml')) as {
+      spec: { template: { spec: { volumes: { name: string; projected?: { sources: { secret: { name: string; items: { key: string; path: string }[] } }[] } }[]; containers: { volumeMounts: { name: string; mountPath: string }[] }[] } } };
+    };
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0]!.volumeMounts.find((m) => m.name === 'secrets')?.mountPath).toBe(SECRETS);
+    const sources = pod.volumes.find((v) => v.name === 'secrets')!.projected!.sources;
+    const secret = parseYaml(read('deploy/kubernetes/secret.yaml')) as { metadata: { name: string }; stringData: Record<string, string> };
+    const dir = mkdtempSync(join(scratch, 'secrets-'));
+    const ca = LocalCa.create();
+    const metricsCert = ca.issueServer({ hosts: ['anomalyd.monitoring.svc'] });
+    const provided: Record<string, Record<string, string>> = {
+      [secret.metadata.name]: secret.stringData,
+      'kafka-cluster-ca-cert': { 'ca.crt': ca.cert },
+      'anomalyd-metrics-tls': { 'tls.crt': metricsCert.cert, 'tls.key': metricsCert.key },
+    };
+    for (const { secret: s } of sources) {
+      for (const item of s.items) {
+        expect(provided[s.name]?.[item.key], `${s.name}/${item.key}`).toBeDefined();
+        writeFileSync(join(dir, item.path), provided[s.name]![item.key]!.split(SECRETS).join(dir));
+      }
+    }
+    const text = embedded.split(SECRETS).join(dir);
+    return { dir, loaded: parseConfig(text, 'deploy/kubernetes/configmap.yaml', { KAFKA_BROKERS: 'b1:9093,b2:9093' }) };
+  }
 
   it('deploy/anomalyd.yaml and the ConfigMap copy pass the anomalyd config schema', () => {
     const compose = parseConfig(read('deploy/anomalyd.yaml'), 'deploy/anomalyd.yaml', {});
     expect(compose.config.kafka.brokers).toEqual(['kafka:9092']);
-    expect(compose.config.metrics.port).toBe(9464);
-    const k8s = parseConfig(embedded, 'deploy/kubernetes/configmap.yaml', { KAFKA_BROKERS: 'b1:9092,b2:9092' });
-    expect(k8s.config.kafka.brokers).toEqual(['b1:9092', 'b2:9092']);
+    expect(compose.config.metrics).toMatchObject({ host: '0.0.0.0', port: 9464 });
+    const { loaded: k8s } = k8sConfig();
+    expect(k8s.config.kafka.brokers).toEqual(['b1:9093', 'b2:9093']);
     expect(k8s.modelDirs).toEqual(compose.modelDirs);
   });
 
-  it('the ConfigMap copy differs from deploy/anomalyd.yaml only in where brokers come from', () => {
-    const body = read('deploy/anomalyd.yaml').slice(read('deploy/anomalyd.yaml').indexOf('kafka:'));
-    expect(embedded.replace('${KAFKA_BROKERS}', '${KAFKA_BROKERS:-kafka:9092}').trim()).toBe(body.trim());
+  it('the ConfigMap reads the Kafka password and the metrics web config from the mounted Secret', () => {
+    const { dir, loaded } = k8sConfig();
+    expect(loaded.config.kafka.ssl).toEqual({ ca: join(dir, 'kafka-ca.crt'), rejectUnauthorized: true });
+    expect(loaded.config.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'anomalyd', password: 'REPLACE-with-the-SCRAM-password-of-kafka-user-anomalyd' });
+    expect(loaded.metricsWeb?.tls).toBeDefined();
+    expect(Object.keys(loaded.metricsWeb?.users ?? {})).toEqual(['prometheus']);
+    expect(loaded.config.metrics).toMatchObject({ host: '0.0.0.0', probesWithoutAuth: true });
+  });
+
+  it('the ConfigMap copy differs from deploy/anomalyd.yaml only in brokers, Kafka security and the metrics web config', () => {
+    const compose = parseConfig(read('deploy/anomalyd.yaml'), 'deploy/anomalyd.yaml', {}).config;
+    const k8s = k8sConfig().loaded.config;
+    const strip = (c: typeof compose) => ({
+      ...c,
+      kafka: { ...c.kafka, brokers: [], ssl: undefined, sasl: undefined },
+      metrics: { ...c.metrics, webConfigFile: undefined, probesWithoutAuth: undefined },
+    });
+    expect(strip(k8s)).toEqual(strip(compose));
+  });
+
+  it('the Deployment probes over HTTPS, as the metrics web config serves TLS', () => {
+    const deployment = read('deploy/kubernetes/deployment.yaml');
+    expect(deployment.match(/scheme: HTTPS/g)).toHaveLength(3);
   });
 });

@@ -1,12 +1,14 @@
 import { concatMap, tap, type Subscription } from 'rxjs';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
+import { insecureKafkaSettings } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createKafka } from '../kafka/client.js';
 import { deliver } from '../kafka/delivery.js';
 import { OffsetTracker } from '../kafka/offset-tracker.js';
 import { retryUntilStopped } from '../kafka/retry.js';
+import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
 import { KafkaSource, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -15,6 +17,10 @@ import { StreamRouter } from '../pipeline/router.js';
 import type { PipelineModel } from '../pipeline/scoring-model.js';
 import type { BatchResult } from '../pipeline/types.js';
 import { version } from '../version.js';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -73,16 +79,34 @@ export class Daemon {
         host: config.metrics.host,
         port: config.metrics.port,
         metrics: this.metrics,
+        web: this.opts.loaded.metricsWeb,
+        probesWithoutAuth: config.metrics.probesWithoutAuth,
         readiness: () => {
           const checks = { modelsLoaded: this.opts.models.size > 0, consumerJoined: this.source?.isJoined ?? false };
           return { ready: Object.values(checks).every(Boolean), checks };
         },
       });
-      this.log.info({ url: `${this.server.url}/metrics` }, 'serving metrics');
+      const web = this.opts.loaded.metricsWeb;
+      const secured = { tls: web?.tls !== undefined, basicAuth: Object.keys(web?.users ?? {}).length > 0 };
+      this.log.info({ url: `${this.server.url}/metrics`, ...secured }, 'serving metrics');
+      if (!isLoopback(config.metrics.host) && !(secured.tls && secured.basicAuth)) {
+        this.log.warn(
+          { host: config.metrics.host, ...secured },
+          'metrics are served beyond this host without TLS and basic auth: anyone who reaches the port reads stream ids and their latest values; set metrics.webConfigFile (docs/SECURITY.md)',
+        );
+      }
     }
 
+    for (const warning of insecureKafkaSettings(config.kafka)) this.log.warn({ setting: 'kafka.allowInsecure' }, `insecure Kafka connection allowed: ${warning}`);
     const kafka = createKafka(config.kafka, this.log);
-    const admin = kafka.admin();
+    // The first contact has no kafkajs connection retries of its own, so every connection failure
+    // reaches the diagnosis at once: a wrong password or an untrusted certificate stops the daemon
+    // instead of being retried. The admin's own requests (e.g. waiting for new topics' leaders) keep theirs.
+    const { initialRetryTimeMs, maxRetryTimeMs, retries } = config.kafka.retry;
+    const admin = createKafka({ ...config.kafka, retry: { ...config.kafka.retry, retries: 0 } }, this.log).admin({
+      retry: { initialRetryTime: initialRetryTimeMs, maxRetryTime: maxRetryTimeMs, retries },
+    });
+    const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
       try {
@@ -91,7 +115,7 @@ export class Daemon {
       } finally {
         await admin.disconnect();
       }
-    }, isStopping, this.log);
+    }, isStopping, this.log, { diagnose });
     if (!created) return;
 
     // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
@@ -101,7 +125,7 @@ export class Daemon {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
     });
-    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
+    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log, { diagnose }))) return;
 
     this.source = new KafkaSource(
       kafka,

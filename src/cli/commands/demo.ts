@@ -3,8 +3,10 @@ import { resolve } from 'node:path';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon/daemon.js';
-import { createKafka } from '../../kafka/client.js';
+import { createKafka, kafkaJsSecurity } from '../../kafka/client.js';
 import { startLocalKafka } from '../../kafka/local-broker/index.js';
+import { brokersFromEnv } from '../../kafka/local-broker/from-env.js';
+import { UsageError } from '../errors.js';
 import { repoRoot } from '../../kafka/local-broker/repo-root.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import { createLogger, setLogger } from '../../log.js';
@@ -38,8 +40,17 @@ export function register(program: Command): void {
       setLogger(log);
       const say = (m: string) => process.stderr.write(`demo: ${m}\n`);
 
-      say('starting a local Kafka broker (the first run downloads Apache Kafka from Maven Central)…');
-      const broker = await startLocalKafka({ onProgress: (m) => say(m) });
+      // TLS and SASL come from the config file; they apply to a cluster named by KAFKA_BROKERS
+      // (e.g. `anomalyd kafka-local --secure`), since the broker the demo starts itself is plaintext.
+      const preview = loadConfig(opts.config, { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092' }).config.kafka;
+      const secured = preview.ssl !== false || preview.sasl !== undefined;
+      if (secured && !brokersFromEnv(process.env)) {
+        throw new UsageError(
+          `${opts.config} sets kafka.ssl or kafka.sasl, but the broker the demo starts is plaintext: start a secured one with \`anomalyd kafka-local --secure\` and give its bootstrap address as KAFKA_BROKERS (docs/SECURITY.md)`,
+        );
+      }
+      say(secured ? `using the cluster at KAFKA_BROKERS (TLS: ${preview.ssl !== false}, SASL: ${preview.sasl?.mechanism ?? 'none'})…` : 'starting a local Kafka broker (the first run downloads Apache Kafka from Maven Central)…');
+      const broker = await startLocalKafka({ onProgress: (m) => say(m), clientSecurity: kafkaJsSecurity(preview) });
       say(`broker ready at ${broker.brokers.join(',')} (${broker.how})`);
       let daemon: Daemon | undefined;
       let stopping = false;
