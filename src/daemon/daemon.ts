@@ -1,4 +1,4 @@
-import { concatMap, tap, type Subscription } from 'rxjs';
+import { concatMap, endWith, ignoreElements, interval, map, merge, share, takeUntil, tap, type Subscription } from 'rxjs';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
 import { insecureKafkaSettings } from '../config/schema.js';
@@ -21,6 +21,9 @@ import { version } from '../version.js';
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
+
+/** How often the pipeline is told the wall-clock time, for silent sources. */
+const WALL_CLOCK_TICK_MS = 1000;
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -135,11 +138,20 @@ export class Daemon {
     this.source.onRevoked = (revoked) => this.dropRevoked(revoked);
 
     this.drained = new Promise<void>((resolve, reject) => {
-      this.subscription = this.source.events$
+      const events = this.source.events$.pipe(
+        tap((e) => {
+          if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
+        }),
+        share(),
+      );
+      // The wall clock, so a source is found silent even when its whole partition goes quiet and no
+      // event moves event time on; the ticks end with the input.
+      const ticks = interval(WALL_CLOCK_TICK_MS).pipe(
+        map(() => ({ tick: Date.now() })),
+        takeUntil(events.pipe(ignoreElements(), endWith(true))),
+      );
+      this.subscription = merge(events, ticks)
         .pipe(
-          tap((e) => {
-            if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
-          }),
           this.pipeline.operator(),
           concatMap((result) => this.deliver(result)),
         )
