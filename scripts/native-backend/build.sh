@@ -177,7 +177,7 @@ fi
 step "loading the backend"
 # LD_BIND_NOW resolves every TF_*/TFE_* symbol at load time, so a C API the
 # chosen TensorFlow version lacks fails here instead of at the first op.
-(cd "$ROOT" && LD_BIND_NOW=1 TF_CPP_MIN_LOG_LEVEL=2 node -e '
+(cd "$ROOT" && LD_BIND_NOW=1 TF_CPP_MIN_LOG_LEVEL=2 node -r "$HERE/tfjs-node-compat.cjs" -e '
   const tf = require("@tensorflow/tfjs-node");
   if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend());
   const got = Array.from(tf.tensor([1, 2, 3]).square().dataSync());
