@@ -33,7 +33,7 @@ function wantedTypes(issues: readonly z.core.$ZodIssue[], base: readonly Propert
   return issues.flatMap((issue) => {
     const path = [...base, ...issue.path];
     if (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'boolean')) {
-      return [{ path, expected: issue.expected }];
+      return [{ path, expected: issue.expected as 'number' | 'boolean' }];
     }
     if (issue.code === 'invalid_union') return issue.errors.flatMap((branch) => wantedTypes(branch, path));
     return [];
