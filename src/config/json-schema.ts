@@ -19,10 +19,14 @@ export function configJsonSchema(): Record<string, unknown> {
 /** A string holding a `${…}` reference; the loader converts it to the type the field expects. */
 const INTERPOLATED = { type: 'string', pattern: '\\$\\{[^}]+\\}', description: '${ENV_VAR} or ${ENV_VAR:-default}, converted on load' };
 
-/** Number and boolean fields also accept `${…}`, as the loader does (src/config/coerce-interpolated.ts). */
+/**
+ * Number, boolean and enum fields also accept `${…}`, as the loader does (it interpolates, then
+ * converts numbers and booleans: src/config/coerce-interpolated.ts); other strings already do.
+ */
 function allowInterpolation(ctx: { jsonSchema: Record<string, unknown> }): void {
   const js = ctx.jsonSchema;
-  if (js.type !== 'number' && js.type !== 'integer' && js.type !== 'boolean') return;
+  const constrained = js.type === 'number' || js.type === 'integer' || js.type === 'boolean' || (js.type === 'string' && Array.isArray(js.enum));
+  if (!constrained) return;
   const { default: fallback, description, ...typed } = js;
   for (const k of Object.keys(js)) delete js[k];
   if (description !== undefined) js.description = description;
