@@ -92,6 +92,14 @@ streams:
     expect(byPath['metrics.enabled']).toBe('expected boolean (interpolated value "yes")');
   });
 
+  it('refuses stream regexes that need backtracking (lookaround, backreferences) and accepts catastrophic-looking ones RE2 runs linearly', () => {
+    const text = `${minimal}  - regex: "^(?!test-).*"\n    model: eps\n  - regex: "^(fw)-\\\\1$"\n    model: eps\n  - regex: "^(a+)+$"\n    model: eps\n`;
+    const err = issuesOf(text);
+    expect(err.issues.map((i) => i.path)).toEqual(['streams[1].regex', 'streams[2].regex']);
+    expect(err.issues[0].message).toMatch(/^expected a valid regular expression in RE2 syntax, which matches in linear time \(no lookaround, no backreferences\): .*\(\?!/);
+    expect(err.issues[1].message).toMatch(/invalid escape sequence: `\\1`/);
+  });
+
   it('names an unset environment variable', () => {
     const err = issuesOf(minimal.replace('${BROKERS:-127.0.0.1:9092}', '${KAFKA_URL}'));
     expect(err.issues).toEqual([{ path: 'kafka.brokers', message: expect.stringMatching(/KAFKA_URL is not set/) }]);

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { AlertPolicy } from '../config/schema.js';
 import { SCORING_DEFAULTS, type ScoringConfig } from './score-transform.js';
+import { compileStreamRegex } from './stream-regex.js';
 
 export interface RouteRule {
   match?: string;
@@ -40,7 +41,7 @@ export class StreamRouter {
     this.compiled = rules.map((rule, i) => {
       const shape = models.get(rule.model);
       if (!shape) throw new Error(`streams[${i}].model: no model named "${rule.model}" is loaded`);
-      const test = rule.regex !== undefined ? regexTest(new RegExp(rule.regex)) : picomatch(rule.match ?? '*', { dot: true });
+      const test = rule.regex !== undefined ? compileStreamRegex(rule.regex) : picomatch(rule.match ?? '*', { dot: true });
       return {
         test,
         route: {
@@ -63,8 +64,4 @@ export class StreamRouter {
     }
     return route;
   }
-}
-
-function regexTest(re: RegExp): (s: string) => boolean {
-  return (s) => re.test(s);
 }
