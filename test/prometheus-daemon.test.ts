@@ -9,6 +9,7 @@ import { alertRules, panelExprs, ruleOperand, rulesFile, substitute } from './su
 import { cleanSegments } from './support/clean-segments.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName } from './support/kafka.js';
+import { requireTool } from './support/tools.js';
 
 /**
  * A real Prometheus scrapes a real daemon that consumes real events from the broker: every
@@ -25,6 +26,7 @@ describe('Prometheus scraping a live daemon', () => {
   const input = uniqueName('prom-input');
 
   beforeAll(async () => {
+    requireTool('prometheus', ['--version'], 'the Debian package prometheus');
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
