@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { anomalydAsync } from './support/cli.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
-import { uniqueName } from './support/kafka.js';
+import { testKafka, uniqueName } from './support/kafka.js';
 
 /** `npm run demo` as a user runs it (on the suite's broker: KAFKA_BROKERS is set by the global setup). */
 describe('anomalyd demo', () => {
@@ -20,9 +20,14 @@ describe('anomalyd demo', () => {
   });
 
   it('--traffic-only feeds a daemon running elsewhere, as the docker compose traffic service does, with recurring spikes', { timeout: 180_000 }, async () => {
+    const input = uniqueName('traffic-input');
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: 2 }] });
+    await admin.disconnect();
     const config = writeTestConfig({
       brokers: process.env.KAFKA_BROKERS!,
-      input: uniqueName('traffic-input'),
+      input,
       alerts: uniqueName('traffic-alerts'),
       deadLetter: uniqueName('traffic-dlq'),
       groupId: uniqueName('traffic-group'),

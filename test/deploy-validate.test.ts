@@ -175,7 +175,7 @@ describe('Grafana dashboard and provisioning', () => {
       const links = override?.properties.find((p) => p.id === 'links')?.value as { url: string }[] | undefined;
       expect(links?.length, t.title).toBe(1);
       const url = new URL(links![0].url, 'http://grafana.local');
-      expect(url.pathname, t.title).toBe('/d/${__dashboard.uid}/${__dashboard}');
+      expect(decodeURIComponent(url.pathname), t.title).toBe('/d/${__dashboard.uid}/${__dashboard}');
       expect(links![0].url, t.title).toContain('var-stream=${__data.fields.stream}');
       for (const keep of ['${datasource:queryparam}', '${job:queryparam}', '${instance:queryparam}', '${__url_time_range}']) {
         expect(links![0].url, t.title).toContain(keep);
