@@ -27,7 +27,7 @@ anomalyd_node_setup() {
   spec="node-linux-$arch@^$major"
 
   # An already unpacked release of that major is reused; otherwise the newest one is fetched.
-  dir="$(find "$prefix" -mindepth 1 -maxdepth 1 -type d -name "node-v$major.*" 2>/dev/null | sort -V | tail -n1)"
+  dir="$(find "$prefix" -mindepth 1 -maxdepth 1 -type d -name "node-v$major.*" 2>/dev/null | sort -V | tail -n1 || true)"
   if [ -z "$dir" ] || [ ! -x "$dir/bin/node" ]; then
     mkdir -p "$prefix"
     tmp="$(mktemp -d)"
