@@ -116,7 +116,7 @@ export function register(program: Command): void {
 
       printer = await startAlertPrinter(kafka, config.alerts.topic, config.deadLetter.topic);
       say(`streaming ${opts.streams} log sources from ${from} at ${opts.rate} events/s each; spikes in ${streams.filter((s) => s.spikes.size > 0).map((s) => s.id).join(', ')}`);
-      say('every ~15 s one malformed event is sent, to show the dead-letter topic. Ctrl-C to stop.');
+      say('one malformed event after ~10 s and then every ~15 s, to show the dead-letter topic. Ctrl-C to stop.');
 
       producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
@@ -131,7 +131,8 @@ export function register(program: Command): void {
           key: s.id,
           value: JSON.stringify({ stream: s.id, ts: new Date(t0 + n * STEP_MS).toISOString(), value: demoValue(s, n, opts.spikeEvery) }),
         }));
-        if (n > 0 && n % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
+        // The first one early, so a short run (--duration 20) shows one even when ticks run late.
+        if (n >= opts.rate * 10 && (n - opts.rate * 10) % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
         n++;
         sent += messages.length;
         sending = sending.then(() => producer!.send({ topic: config.input.topics[0], messages })).catch((err: Error) => say(`produce failed: ${err.message}`));
