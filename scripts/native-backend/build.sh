@@ -171,7 +171,8 @@ if [ "$FORCE" = 0 ] && [ -f "$BUILD_CACHE/tfjs_binding.node" ]; then
   info "cached build: $BUILD_CACHE/tfjs_binding.node"
 else
   log="$CACHE/node-gyp.log"
-  (cd "$PKG" && node "$NODE_GYP" rebuild --nodedir="$NODE_DIR" --jobs=2 \
+  # npm run exports its nodedir setting as npm_config_nodedir, which node-gyp prefers to --nodedir.
+  (cd "$PKG" && npm_config_nodedir="$NODE_DIR" node "$NODE_GYP" rebuild --nodedir="$NODE_DIR" --jobs=2 \
       --module_name=tfjs_binding --module_path="$MODULE_DIR" --napi_build_version="$NAPI_VERSION") >"$log" 2>&1 \
     || { tail -n 30 "$log" >&2; die "node-gyp failed to compile the binding (full log: $log)"; }
   [ -f "$BINDING" ] || die "node-gyp succeeded but $BINDING is missing (log: $log)"
