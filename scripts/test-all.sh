@@ -3,8 +3,8 @@
 # Debian/Ubuntu machine (README, Tests), and what .ci/run calls.
 #
 #   system packages  prometheus (with promtool), kcat, fonts-dejavu-core, Java and Maven for the local
-#                    Kafka broker, g++/make for the native backend, python3-venv; apt-get, only for
-#                    what is missing (as root, or through sudo)
+#                    Kafka broker, g++/make for the native backend, python3-venv, npm; apt-get, only
+#                    for what is missing (as root, or through sudo)
 #   Node.js 24       from the npm registry into .cache/node when the machine's node is older
 #                    (scripts/setup/node.sh); everything below runs on it
 #   validators       scripts/validators-requirements.txt from PyPI into the virtual environment
@@ -32,6 +32,8 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
+# Debian's npm (with its older node) is enough to fetch Node.js 24 from the npm registry below.
+command -v npm >/dev/null || missing+=(npm)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
