@@ -54,6 +54,52 @@ describe('config', () => {
     expect(paths).toContainEqual(expect.stringMatching(/^streams\[2\]: expected exactly one of `match` \(glob\) or `regex`/));
   });
 
+  it('gives interpolated values the type the schema expects: numbers, booleans, union branches, nested rules', () => {
+    const text = `
+kafka:
+  brokers: k1:9092
+  ssl: \${KAFKA_SSL:-false}
+input:
+  topics: [metrics]
+  fromBeginning: \${FROM_BEGINNING}
+metrics:
+  port: \${METRICS_PORT:-9464}
+  enabled: \${METRICS_ENABLED:-true}
+models:
+  eps: ./models/eps
+streams:
+  - match: "fw-*"
+    model: eps
+    threshold: \${THRESHOLD:-0.02}
+    alert:
+      openAfter: \${OPEN_AFTER:-2}
+`;
+    const { config } = parseConfig(text, 'x.yaml', { METRICS_ENABLED: 'FALSE', FROM_BEGINNING: 'true', OPEN_AFTER: ' 3 ' });
+    expect(config.metrics.port).toBe(9464);
+    expect(config.metrics.enabled).toBe(false);
+    expect(config.input.fromBeginning).toBe(true);
+    expect(config.kafka.ssl).toBe(false);
+    expect(config.streams[0].threshold).toBe(0.02);
+    expect(config.streams[0].alert.openAfter).toBe(3);
+  });
+
+  it('keeps literal strings strict and shows an interpolated value that does not fit', () => {
+    const literal = issuesOf(`${minimal}metrics:\n  port: "9464"\n`);
+    expect(literal.issues).toEqual([{ path: 'metrics.port', message: 'expected number', line: 12 }]);
+    const bad = issuesOf(`${minimal}metrics:\n  port: \${METRICS_PORT:-9464}\n  enabled: \${ON}\n`, { METRICS_PORT: 'ninety', ON: 'yes' });
+    const byPath = Object.fromEntries(bad.issues.map((i) => [i.path, i.message]));
+    expect(byPath['metrics.port']).toBe('expected number (interpolated value "ninety")');
+    expect(byPath['metrics.enabled']).toBe('expected boolean (interpolated value "yes")');
+  });
+
+  it('refuses stream regexes that need backtracking (lookaround, backreferences) and accepts catastrophic-looking ones RE2 runs linearly', () => {
+    const text = `${minimal}  - regex: "^(?!test-).*"\n    model: eps\n  - regex: "^(fw)-\\\\1$"\n    model: eps\n  - regex: "^(a+)+$"\n    model: eps\n`;
+    const err = issuesOf(text);
+    expect(err.issues.map((i) => i.path)).toEqual(['streams[1].regex', 'streams[2].regex']);
+    expect(err.issues[0].message).toMatch(/^expected a valid regular expression in RE2 syntax, which matches in linear time \(no lookaround, no backreferences\): .*\(\?!/);
+    expect(err.issues[1].message).toMatch(/invalid escape sequence: `\\1`/);
+  });
+
   it('names an unset environment variable', () => {
     const err = issuesOf(minimal.replace('${BROKERS:-127.0.0.1:9092}', '${KAFKA_URL}'));
     expect(err.issues).toEqual([{ path: 'kafka.brokers', message: expect.stringMatching(/KAFKA_URL is not set/) }]);

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { configSchema, crossCheck, type AnomalydConfig } from './schema.js';
 import { interpolateEnv, type Unresolved } from './interpolate.js';
+import { interpolatedPaths, parseWithInterpolatedTypes } from './coerce-interpolated.js';
 import { ConfigError, describeIssue, formatPath, lineOf, type ConfigIssue } from './issues.js';
 import { loadWebConfig, type WebConfig } from '../metrics/web-config.js';
 
@@ -26,7 +27,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     );
   }
   const missing: Unresolved[] = [];
-  const raw = interpolateEnv(doc.toJS(), env, missing);
+  const written = doc.toJS();
+  const raw = interpolateEnv(written, env, missing);
   if (missing.length > 0) {
     throw new ConfigError(
       file,
@@ -38,9 +40,12 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       })),
     );
   }
-  const result = configSchema.safeParse(raw ?? {});
+  const interpolated = interpolatedPaths(written);
+  const { result } = parseWithInterpolatedTypes(configSchema, raw ?? {}, interpolated);
   const issues: ConfigIssue[] = [
-    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))),
+    ...(result.success
+      ? []
+      : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) + interpolatedNote(raw, i.path, interpolated) }))),
     ...crossCheck(raw),
   ].map((i) => ({ path: formatPath(i.path), message: i.message, line: lineOf(doc, text, i.path) }));
   if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
@@ -68,4 +73,12 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, [{ path: '', message: `cannot read file: ${(err as Error).message}` }]);
   }
   return parseConfig(text, file, env);
+}
+
+/** An interpolated value that still does not fit is shown, since the YAML only shows `${…}`. */
+function interpolatedNote(tree: unknown, path: readonly PropertyKey[], interpolated: ReadonlySet<string>): string {
+  if (!interpolated.has(JSON.stringify(path))) return '';
+  let node = tree;
+  for (const p of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[p];
+  return typeof node === 'string' ? ` (interpolated value ${JSON.stringify(node)})` : '';
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { streamRegexProblem } from '../pipeline/stream-regex.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -167,18 +168,16 @@ export const streamRuleSchema = z
   .refine((r) => (r.match === undefined) !== (r.regex === undefined), {
     message: 'exactly one of `match` (glob) or `regex`',
   })
-  .refine(
-    (r) => {
-      if (r.regex === undefined) return true;
-      try {
-        new RegExp(r.regex);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'a valid regular expression', path: ['regex'] },
-  )
+  .superRefine((r, ctx) => {
+    const problem = r.regex === undefined ? null : streamRegexProblem(r.regex);
+    if (problem !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regex'],
+        message: `a valid regular expression in RE2 syntax, which matches in linear time (no lookaround, no backreferences): ${problem}`,
+      });
+    }
+  })
   .refine((r) => (r.scoring.method !== 'likelihood' && r.scoring.method !== 'loglikelihood') || (r.threshold !== undefined && r.threshold < 1), {
     message: 'a threshold below 1 (e.g. 0.9999) when scoring.method is likelihood or loglikelihood: their scores lie in [0, 1], the model calibrated threshold is an MSE',
     path: ['threshold'],
