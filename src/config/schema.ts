@@ -116,10 +116,10 @@ export const contextSchema = z.strictObject({
   /** A point's update of the context is clipped to this many typical deviations. */
   updateClip: z.number().positive().default(3),
   /**
-   * Whether a point deviation must also be confirmed by the autoencoder (reconstruction error above
-   * the threshold) once the context is learned; while it is still learning the autoencoder decides alone.
+   * A point deviation must also be confirmed by the autoencoder: the window's reconstruction error
+   * above the model's threshold. While the context is still learning the autoencoder decides alone.
    */
-  autoencoderGate: z.boolean().default(false),
+  autoencoderGate: z.boolean().default(true),
 });
 
 /** What the threshold is compared with: the reconstruction error, transformed per stream (src/pipeline/scoring). */

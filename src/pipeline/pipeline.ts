@@ -5,7 +5,7 @@ import { augmentedFeatureCount, augmentEvent, ownFeatureError } from './feature-
 import { microBatch } from './micro-batch.js';
 import type { StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
-import { LevelTracker, StreamScorers } from './scoring/index.js';
+import { CadenceTracker, LevelTracker, StreamScorers } from './scoring/index.js';
 import type { PipelineModel } from './scoring-model.js';
 import { SilenceTracker } from './silence.js';
 import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
@@ -35,12 +35,14 @@ type WindowStaged<S> = {
   /** Factor from raw values to what the model sees (1 unless the stream's level normalises it). */
   scale: number;
   level: number | undefined;
+  cadenceMs: number | undefined;
+  errorTrusted: boolean;
   source?: S;
 };
 
 type Staged<S> =
   | WindowStaged<S>
-  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; index: number; receivedAt?: number; source?: S }
+  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; cadenceMs: number | undefined; index: number; receivedAt?: number; source?: S }
   | { kind: 'rejected'; rejected: Rejected<S> }
   | { kind: 'tick'; wallNow: number };
 
@@ -57,7 +59,8 @@ export class ScoringPipeline<S = unknown> {
   readonly episodes = new EpisodeTracker();
   readonly scorers = new StreamScorers();
   readonly silences = new SilenceTracker();
-  readonly levels = new Map<string, LevelTracker>();
+  /** Per stream, what staging learns in arrival order: its level and its cadence. */
+  readonly baselines = new Map<string, { level: LevelTracker; cadence: CadenceTracker }>();
 
   constructor(private readonly opts: PipelineOptions) {}
 
@@ -78,7 +81,7 @@ export class ScoringPipeline<S = unknown> {
     this.episodes.drop(predicate);
     this.scorers.drop(predicate);
     this.silences.drop(predicate);
-    for (const stream of this.levels.keys()) if (predicate(stream)) this.levels.delete(stream);
+    for (const stream of this.baselines.keys()) if (predicate(stream)) this.baselines.delete(stream);
     return this.windows.drop(predicate);
   }
 
@@ -101,14 +104,15 @@ export class ScoringPipeline<S = unknown> {
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
-    let level: number | undefined;
-    if (route.scoring.normalize === 'level') {
-      let tracker = this.levels.get(item.stream);
-      if (tracker === undefined) this.levels.set(item.stream, (tracker = new LevelTracker()));
-      level = tracker.level;
-      const cadence = this.silences.cadenceOf(item.stream);
-      tracker.observe(event.values[0], cadence === undefined ? undefined : 86_400_000 / cadence);
-    }
+    let baseline = this.baselines.get(item.stream);
+    if (baseline === undefined) this.baselines.set(item.stream, (baseline = { level: new LevelTracker(), cadence: new CadenceTracker() }));
+    const level = baseline.level.level;
+    baseline.cadence.observe(item.ts);
+    const cadenceMs = baseline.cadence.cadenceMs;
+    const perDay = cadenceMs === undefined ? undefined : 86_400_000 / cadenceMs;
+    const normalised = route.scoring.normalize === 'level';
+    const errorTrusted = !normalised || baseline.level.established(perDay);
+    baseline.level.observe(event.values[0], perDay);
     if (outcome === 'warming') {
       return {
         kind: 'warming',
@@ -116,6 +120,7 @@ export class ScoringPipeline<S = unknown> {
         model: route.model,
         silenceAfter: route.silenceAfter,
         ts: item.ts,
+        cadenceMs,
         index: item.index ?? -1,
         receivedAt: item.receivedAt,
         source: item.source,
@@ -130,8 +135,10 @@ export class ScoringPipeline<S = unknown> {
       scoring: route.scoring,
       silenceAfter: route.silenceAfter,
       ownFeatures: route.features - augmentedFeatureCount(augment),
-      scale: level !== undefined && level > 0 && reference !== undefined ? reference / level : 1,
+      scale: normalised && level !== undefined && level > 0 && reference !== undefined ? reference / level : 1,
       level,
+      cadenceMs,
+      errorTrusted,
       source: item.source,
     };
   }
@@ -170,7 +177,7 @@ export class ScoringPipeline<S = unknown> {
       }
       if (s.source !== undefined) sources.push(s.source);
       if (s.kind === 'warming') {
-        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.index, s.receivedAt, alerts);
+        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts);
         continue;
       }
       const window = scored[w];
@@ -183,7 +190,7 @@ export class ScoringPipeline<S = unknown> {
 
   /** Scores one window under its stream's rule and advances the stream's episode. */
   private judge(w: ScoredWindow, staged: WindowStaged<S>, alerts: Alert[]): void {
-    this.silences.observe(w.stream, w.model, staged.silenceAfter, w.ts, w.index, w.receivedAt, alerts);
+    this.silences.observe(w.stream, w.model, staged.silenceAfter, w.ts, staged.cadenceMs, w.index, w.receivedAt, alerts);
     const own = staged.ownFeatures;
     const model = this.opts.models.get(w.model)!;
     if (own < w.features) {
@@ -192,7 +199,7 @@ export class ScoringPipeline<S = unknown> {
       w.score = w.rawScore;
     }
     const newest = (w.seqStep - 1) * w.features;
-    const cadenceMs = this.silences.cadenceOf(w.stream);
+    const cadenceMs = staged.cadenceMs;
     const out = this.scorers.score(w.stream, staged.scoring, {
       raw: w.rawScore ?? w.score,
       latest: w.values.subarray(newest, newest + own),
@@ -200,6 +207,7 @@ export class ScoringPipeline<S = unknown> {
       ts: w.ts,
       cadenceMs,
       level: staged.level,
+      errorTrusted: staged.errorTrusted,
       errorThreshold: staged.threshold,
     });
     w.score = out.score;

@@ -1,13 +1,13 @@
 import TinyQueue from 'tinyqueue';
 import { alertId } from './episodes.js';
-import { CadenceTracker } from './scoring/cadence.js';
 import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
 
 interface StreamActivity {
   model: string;
   /** Cadences without an event before a silence opens (0: never). */
   after: number;
-  cadence: CadenceTracker;
+  /** The stream's cadence as staging learned it (see ScoringPipeline). */
+  cadence: number | undefined;
   lastTs: number;
   lastIndex: number;
   /** Wall-clock ms when the newest event arrived (the daemon's clock; replays leave it unset). */
@@ -38,15 +38,11 @@ export class SilenceTracker {
     return this.streams.size;
   }
 
-  cadenceOf(stream: string): number | undefined {
-    return this.streams.get(stream)?.cadence.cadenceMs;
-  }
-
   /** An accepted event of `stream`; adds the `resolved` message to `out` when it ends a silence. */
-  observe(stream: string, model: string, after: number, ts: number, index: number, arrival: number | undefined, out: Alert[]): void {
+  observe(stream: string, model: string, after: number, ts: number, cadence: number | undefined, index: number, arrival: number | undefined, out: Alert[]): void {
     let s = this.streams.get(stream);
     if (s === undefined) {
-      s = { model, after, cadence: new CadenceTracker(), lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null };
+      s = { model, after, cadence, lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null };
       this.streams.set(stream, s);
     }
     if (s.silence !== null) {
@@ -55,11 +51,10 @@ export class SilenceTracker {
     }
     s.model = model;
     s.after = after;
-    s.cadence.observe(ts);
+    s.cadence = cadence;
     s.lastTs = ts;
     s.lastIndex = index;
     s.lastArrival = arrival;
-    const cadence = s.cadence.cadenceMs;
     if (cadence !== undefined && after > 0) this.deadlines.push({ at: ts + (after + 1) * cadence, stream, lastTs: ts });
     if (ts > this.watermark) {
       this.watermark = ts;
@@ -70,7 +65,7 @@ export class SilenceTracker {
   /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */
   checkWallClock(wallNow: number, out: Alert[]): void {
     for (const [stream, s] of this.streams) {
-      const cadence = s.cadence.cadenceMs;
+      const cadence = s.cadence;
       if (s.silence !== null || s.after <= 0 || cadence === undefined || s.lastArrival === undefined) continue;
       if (wallNow - s.lastArrival >= (s.after + 1) * cadence) this.open(stream, s, cadence, wallNow - s.lastArrival, wallNow, out);
     }
@@ -81,7 +76,7 @@ export class SilenceTracker {
       this.deadlines.pop();
       const s = this.streams.get(next.stream);
       if (s === undefined || s.lastTs !== next.lastTs || s.silence !== null) continue;
-      const cadence = s.cadence.cadenceMs!;
+      const cadence = s.cadence!;
       this.open(next.stream, s, cadence, this.watermark - s.lastTs, this.watermark, out);
     }
   }

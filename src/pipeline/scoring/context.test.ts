@@ -21,8 +21,11 @@ function source(days: number, level: number, weekend = 1, seed = 1): number[] {
   });
 }
 
-/** Scores every point as the pipeline would (the reconstruction error is held below its threshold, so only the context speaks). */
-function score(values: number[], error = 0, context: Partial<ContextConfig> = {}): ScoreOutput[] {
+/**
+ * Scores every point as the pipeline would, with the reconstruction error held at `error` (in units
+ * of its threshold): below 1 the autoencoder vetoes every point deviation, above it confirms them.
+ */
+function score(values: number[], error = 2, context: Partial<ContextConfig> = {}): ScoreOutput[] {
   const scorer = new ContextScorer({ ...SCORING_DEFAULTS.context, ...context });
   const level = new LevelTracker();
   return values.map((v, i) => {
@@ -33,6 +36,7 @@ function score(values: number[], error = 0, context: Partial<ContextConfig> = {}
       ts: T0 + i * HALF_HOUR,
       cadenceMs: i > 1 ? HALF_HOUR : undefined,
       level: level.level,
+      errorTrusted: level.established(DAY),
       errorThreshold: 1,
     });
     level.observe(v, DAY);
@@ -91,13 +95,24 @@ describe('ContextScorer', () => {
     expect(rhythmOnly[flagged[0]].kind).toBe('flat');
   });
 
-  it('lets the autoencoder decide alone while the context is still learning', () => {
-    const values = source(2, 1000);
-    const quiet = score(values, 0.5);
-    expect(anomalous(quiet, 0, DAY)).toEqual([]);
+  it('learns the first day without a verdict, then lets the autoencoder decide alone where the context has no expectation yet', () => {
+    const values = source(3, 1000, 1);
     const loud = score(values, 2);
-    expect(anomalous(loud, 0, DAY).length).toBe(DAY);
+    expect(anomalous(loud, 0, DAY)).toEqual([]);
     expect(loud[10].expected).toBeUndefined();
+    // Saturday is the first weekend day: no weekend level yet, so the error alone decides.
+    const saturday = 5 * DAY;
+    const week = source(6, 1000);
+    expect(anomalous(score(week, 2), saturday, saturday + 10)).toHaveLength(10);
+    expect(anomalous(score(week, 0.5), saturday, saturday + 10)).toEqual([]);
+  });
+
+  it('needs the autoencoder to confirm a point deviation', () => {
+    const values = source(14, 1000);
+    const at = 10 * DAY + 4;
+    values[at] *= 4;
+    expect(anomalous(score(values, 0.5), 7 * DAY)).toEqual([]);
+    expect(anomalous(score(values, 0.5, { autoencoderGate: false }), 7 * DAY)).toEqual([at]);
   });
 });
 

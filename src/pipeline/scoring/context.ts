@@ -15,9 +15,11 @@ import { SeasonalProfile } from './seasonal-profile.js';
  * smaller deviation that lasts is caught by a two-sided CUSUM of the z-scores. The score is the
  * strongest of that evidence in units of its own bar, so it is compared with a threshold of 1.
  *
- * While the context is still learning (the first day of a stream, or its first weekend) the
- * autoencoder decides alone, its error in units of its threshold; with `autoencoderGate` a point
- * deviation also needs the autoencoder's confirmation afterwards.
+ * While the context is still learning (the first day of a stream, or its first weekend day) the
+ * autoencoder decides alone, its error in units of its threshold, once the stream's level it
+ * normalises by has a day behind it; with `autoencoderGate` (the default) every point deviation
+ * afterwards also needs the autoencoder's confirmation, so a value that strays from the time of
+ * day but keeps the shape of its neighbours does not alert.
  *
  * Anomalous points teach the context at a fraction of the rate, so an incident is not learned as
  * normal while it lasts, yet a lasting change of level becomes the norm within days.
@@ -33,7 +35,8 @@ export class ContextScorer implements StreamScorer {
 
   score(input: ScoreInput): ScoreOutput {
     const value = input.latest[0];
-    const errorScore = input.raw / input.errorThreshold;
+    // Before the stream's level is known its normalised windows mean little: the stream is learned, not judged.
+    const errorScore = input.errorTrusted ? input.raw / input.errorThreshold : 0;
     const errorKind: AlertKind = value >= input.reconstructedLatest ? 'spike' : 'drop';
     const level = input.level;
     if (input.cadenceMs === undefined || level === undefined) return { score: errorScore, threshold: 1, kind: errorKind };

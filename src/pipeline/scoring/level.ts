@@ -7,6 +7,11 @@ export class LevelTracker {
   private logMean = NaN;
   private count = 0;
 
+  /** Whether at least a day of events (or `eventsPerDay` of them) is behind the level. */
+  established(eventsPerDay: number | undefined): boolean {
+    return eventsPerDay !== undefined && this.count >= eventsPerDay;
+  }
+
   get level(): number | undefined {
     return Number.isNaN(this.logMean) ? undefined : Math.exp(this.logMean);
   }

@@ -14,6 +14,11 @@ export interface ScoreInput {
   cadenceMs: number | undefined;
   /** The stream's learned level (see level.ts), when known. */
   level: number | undefined;
+  /**
+   * Whether the reconstruction error can be judged on its own: the model sees raw values, or the
+   * stream's level (what its windows are normalised by) has a day of events behind it.
+   */
+  errorTrusted: boolean;
   /** The reconstruction-error threshold of the stream's route. */
   errorThreshold: number;
 }

@@ -152,7 +152,7 @@ describe('StreamScorers', () => {
     const t = new StreamScorers();
     const smoothed = cfg({ method: 'smoothed', shortWindow: 2 });
     const apply = (stream: string, raw: number) =>
-      t.score(stream, smoothed, { raw, latest: [1], reconstructedLatest: 1, ts: 0, cadenceMs: undefined, level: undefined, errorThreshold: 1 }).score;
+      t.score(stream, smoothed, { raw, latest: [1], reconstructedLatest: 1, ts: 0, cadenceMs: undefined, level: undefined, errorTrusted: true, errorThreshold: 1 }).score;
     expect(apply('a', 2)).toBe(2);
     expect(apply('b', 10)).toBe(10);
     expect(apply('a', 4)).toBe(3);
