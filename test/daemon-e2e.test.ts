@@ -51,7 +51,7 @@ describe('anomalyd run against a real broker', () => {
     admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: 4 }] });
-    configFile = writeTestConfig({
+    configFile = writeTestConfig({ scoring: 'model-only',
       brokers: process.env.KAFKA_BROKERS!,
       input,
       alerts,

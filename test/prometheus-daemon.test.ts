@@ -35,7 +35,7 @@ describe('Prometheus scraping a live daemon', () => {
     await admin.disconnect();
 
     daemon = new DaemonProcess(
-      writeTestConfig({
+      writeTestConfig({ scoring: 'model-only',
         brokers: process.env.KAFKA_BROKERS!,
         input,
         alerts: uniqueName('prom-alerts'),

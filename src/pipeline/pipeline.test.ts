@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import type { BatchScores } from '../model/types.js';
 import { ScoringPipeline } from './pipeline.js';
+import { MODEL_ONLY_SCORING } from './replay.js';
 import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { MetricEvent } from './types.js';
@@ -34,7 +35,7 @@ function model(delays: number[], failOnCall?: number): PipelineModel {
 function pipeline(m: PipelineModel) {
   const models = new Map([['m', m]]);
   return new ScoringPipeline({
-    router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 } }], models),
+    router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 }, scoring: MODEL_ONLY_SCORING }], models),
     models,
     maxBatch: 2,
     maxLatencyMs: 1000,
@@ -56,5 +57,31 @@ describe('ScoringPipeline', () => {
   it('fails the stream with the inference error, once', async () => {
     const p = pipeline(model([0, 0, 0], 1));
     await expect(lastValueFrom(from(events([1, 1, 1, 1, 1, 1])).pipe(p.operator(), toArray()))).rejects.toThrow('predict failed');
+  });
+});
+
+describe('ScoringPipeline silence', () => {
+  it('finds a source silent in event time even when its silence lies inside one micro-batch', async () => {
+    const m = model([]);
+    const models = new Map([['m', m]]);
+    const p = new ScoringPipeline<number>({
+      router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 }, silence: { after: 2 } }], models),
+      models,
+      maxBatch: 10_000,
+      maxLatencyMs: 1000,
+    });
+    const C = 60_000;
+    const input: MetricEvent<number>[] = [];
+    for (let i = 0; i < 30; i++) {
+      input.push({ stream: 'steady', ts: i * C, values: [1] });
+      if (i < 10 || i >= 20) input.push({ stream: 'gappy', ts: i * C, values: [1] });
+    }
+    const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    expect(out).toHaveLength(1);
+    expect(out[0].alerts.map((a) => [a.stream, a.state, a.kind, a.startTs])).toEqual([
+      ['gappy', 'open', 'silence', new Date(10 * C).toISOString()],
+      ['gappy', 'resolved', 'silence', new Date(10 * C).toISOString()],
+    ]);
+    expect(out[0].events).toBe(50);
   });
 });

@@ -77,6 +77,13 @@ export class DaemonProcess {
 }
 
 /** A config file for one test: its own topics and group, the pretrained EPS model, metrics on a free port. */
+const MODEL_ONLY_LINES = `    scoring:
+      method: raw
+      normalize: none
+    silence:
+      after: 0
+`;
+
 export function writeTestConfig(opts: {
   brokers: string;
   input: string;
@@ -90,6 +97,12 @@ export function writeTestConfig(opts: {
   /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
   metrics?: string;
   extra?: string;
+  /**
+   * `model-only`: the autoencoder alone against its threshold on raw values, no silence episodes —
+   * for tests of the daemon's plumbing that inject spikes into the first hours of a stream, which
+   * the default detector spends learning the stream.
+   */
+  scoring?: 'default' | 'model-only';
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
   const file = join(dir, 'anomalyd.yaml');
@@ -122,7 +135,7 @@ streams:
     alert:
       openAfter: 1
       resolveAfter: 5
-${opts.extra ?? ''}`,
+${opts.scoring === 'model-only' ? MODEL_ONLY_LINES : ''}${opts.extra ?? ''}`,
   );
   return file;
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { SilenceTracker } from './silence.js';
+import type { Alert } from './types.js';
+
+const C = 1_800_000;
+const T0 = Date.UTC(2026, 0, 5);
+const at = (i: number) => T0 + i * C;
+
+describe('SilenceTracker', () => {
+  it('opens a silence dated at the first missing event once other streams are after silenceAfter + 1 cadences, and resolves it when events return', () => {
+    const t = new SilenceTracker();
+    const out: Alert[] = [];
+    for (let i = 0; i <= 20; i++) {
+      t.observe('a', 'm', 2, at(i), C, i, undefined, out);
+      if (i <= 5 || i >= 15) t.observe('b', 'm', 2, at(i), i > 1 ? C : undefined, i, undefined, out);
+      if (i === 7) expect(out).toEqual([]);
+    }
+    expect(out.map((a) => [a.stream, a.state, a.kind, a.startTs])).toEqual([
+      ['b', 'open', 'silence', new Date(at(6)).toISOString()],
+      ['b', 'resolved', 'silence', new Date(at(6)).toISOString()],
+    ]);
+    expect(out[0].detectedAt).toBe(new Date(at(8)).toISOString());
+    expect(out[0].alertId).toBe(out[1].alertId);
+    expect(out[1].endTs).toBe(new Date(at(15)).toISOString());
+    expect(out[0]).toMatchObject({ schemaVersion: 2, expected: null, deviation: null, threshold: 2 });
+  });
+
+  it('finds every stream of a quiet partition silent by the wall clock, and never twice', () => {
+    const t = new SilenceTracker();
+    const out: Alert[] = [];
+    const wall = 1_000_000;
+    for (let i = 0; i < 5; i++) for (const s of ['a', 'b']) t.observe(s, 'm', 2, at(i), C, i, wall + i * C, out);
+    t.checkWallClock(wall + 4 * C + 2 * C, out);
+    expect(out).toEqual([]);
+    t.checkWallClock(wall + 4 * C + 3 * C, out);
+    expect(out.map((a) => `${a.stream}:${a.state}`)).toEqual(['a:open', 'b:open']);
+    t.checkWallClock(wall + 4 * C + 9 * C, out);
+    expect(out).toHaveLength(2);
+  });
+
+  it('does not watch a stream whose rule turns silence off, nor one whose cadence is not known yet', () => {
+    const t = new SilenceTracker();
+    const out: Alert[] = [];
+    t.observe('off', 'm', 0, at(0), C, 0, undefined, out);
+    t.observe('new', 'm', 2, at(0), undefined, 0, undefined, out);
+    for (let i = 1; i < 20; i++) t.observe('clock', 'm', 2, at(i), C, i, undefined, out);
+    expect(out.map((a) => a.stream)).toEqual([]);
+  });
+});
