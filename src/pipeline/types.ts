@@ -39,11 +39,30 @@ export interface ScoredWindow extends Window {
   reconstruction: Float32Array;
   /** Per-step MSE over features, length seqStep. */
   stepErrors: Float32Array;
+  /** Expected value of the window's newest point in raw units, from the stream's seasonal context; absent while the stream is still learning it. */
+  expected?: number;
+  /** Relative deviation of the newest point from `expected`: (value − expected) / expected. */
+  deviation?: number;
+  /** The stream's event cadence (ms between events), learned online; absent until learned. */
+  cadenceMs?: number;
 }
 
 export type AlertState = 'open' | 'update' | 'resolved';
 
+export const ALERT_KINDS = ['spike', 'drop', 'shift', 'flat', 'silence', 'anomaly'] as const;
+/** What kind of incident an episode is; `silence` when a stream stopped reporting, `anomaly` when no finer kind applies. */
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
 export interface Alert {
+  /** Version of this message's shape; absent on version-1 messages. */
+  schemaVersion?: 2;
+  kind?: AlertKind;
+  /** Expected value at the peak in raw units, null while the stream has no seasonal context yet. */
+  expected?: number | null;
+  /** Relative deviation at the peak: (value − expected) / expected. */
+  deviation?: number | null;
+  /** ISO time at which this message was made (event time in a replay, wall time in the daemon). */
+  detectedAt?: string;
   /** Deterministic: derived from stream, model and the episode's start. Same episode → same id across open/update/resolved. */
   alertId: string;
   state: AlertState;
