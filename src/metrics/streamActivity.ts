@@ -64,9 +64,9 @@ export class StreamActivity {
   }
 
   private state(stream: string): ActivityState {
-    const table = this.labeler.label(stream) === OTHER_STREAM ? this.folded : this.own;
-    let s = table.get(stream);
+    let s = this.own.get(stream) ?? this.folded.get(stream);
     if (s === undefined) {
+      const table = this.labeler.label(stream) === OTHER_STREAM ? this.folded : this.own;
       s = { lastEventMs: NaN, cadenceMs: NaN, openEpisodes: new Map(), episodeKinds: new Set() };
       table.set(stream, s);
     }
