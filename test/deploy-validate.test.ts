@@ -70,6 +70,15 @@ describe('the validators reject broken files', () => {
     expect(r.output).toMatch(/alertname: AnomalydConsumerLagHigh/);
   });
 
+  it('the rule unit tests catch a silent-source rule that waits for fewer cadences', () => {
+    const dir = mkdtempSync(join(scratch, 'rules-'));
+    writeFileSync(join(dir, 'anomalyd.rules.yml'), read('deploy/prometheus/rules/anomalyd.rules.yml').replace('> 3 * anomalyd_stream_cadence_seconds', '> 2 * anomalyd_stream_cadence_seconds'));
+    copyFileSync(join(ROOT, 'deploy/prometheus/rules/anomalyd.rules.test.yml'), join(dir, 'anomalyd.rules.test.yml'));
+    const r = validate('prometheus-rules-test', join(dir, 'anomalyd.rules.test.yml'));
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/alertname: AnomalydSourceSilent/);
+  });
+
   it('docker compose rejects an unknown service property', () => {
     const bad = read('deploy/docker-compose.yml').replace('    restart: unless-stopped\n    stop_grace_period', '    restart_policy: always\n    stop_grace_period');
     const r = validate('compose', scratchFile('docker-compose.yml', bad));
