@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { AnomalydMetrics } from '../src/metrics/anomalydMetrics.js';
-import { dashboard, dataPanels, panelExprs } from './support/dashboard.js';
+import { annotationExprs, dashboard, dataPanels, panelExprs } from './support/dashboard.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = join(ROOT, 'scripts/validate-deploy.sh');
@@ -103,7 +103,7 @@ describe('the validators reject broken files', () => {
   });
 });
 
-const allExprs = panelExprs;
+const allExprs = [...panelExprs, ...annotationExprs];
 
 describe('Grafana dashboard and provisioning', () => {
   it('has unique panel ids, in-grid positions and a description for every panel', () => {
@@ -149,8 +149,31 @@ describe('Grafana dashboard and provisioning', () => {
       'anomalyd_invalid_events_total',
       'anomalyd_event_to_score_latency_seconds_bucket',
       'anomalyd_events_total',
+      'anomalyd_stream_last_event_timestamp_seconds{stream=~"$stream"} > 3 * anomalyd_stream_cadence_seconds',
+      'anomalyd_stream_expected_value{stream=~"$stream"}',
+      'anomalyd_alert_episodes_total',
     ];
     for (const r of required) expect(allExprs.some((e) => e.expr.includes(r)), r).toBe(true);
+  });
+
+  it('lists every silent source, not a top k, longest silence first', () => {
+    const silent = dataPanels.find((p) => p.title === 'Silent sources')!;
+    expect(silent.type).toBe('table');
+    for (const t of silent.targets!) expect(t.expr).not.toMatch(/topk|bottomk|limitk/);
+    expect(silent.targets![0].expr).toMatch(/^sort_desc\(time\(\) - anomalyd_stream_last_event_timestamp_seconds/);
+    expect((silent as { options?: { sortBy?: unknown } }).options?.sortBy).toEqual([{ displayName: 'silent for', desc: true }]);
+  });
+
+  it('shows actual against expected per stream, and annotates alert and silence episodes from Prometheus', () => {
+    const actual = dataPanels.find((p) => p.repeat === 'stream' && p.targets!.some((t) => t.expr.includes('anomalyd_stream_expected_value')));
+    expect(actual?.targets?.map((t) => t.expr)).toContain('anomalyd_stream_last_value{stream=~"$stream"}');
+    const annotations = dashboard.annotations.list.filter((a) => a.expr !== undefined);
+    expect(annotations.map((a) => a.name)).toEqual(['Anomaly episodes', 'Silence episodes']);
+    for (const a of annotations) {
+      expect(a.datasource, a.name).toEqual({ type: 'prometheus', uid: 'prometheus' });
+      expect(a.enable, a.name).toBe(true);
+      expect(a.expr, a.name).toMatch(/anomalyd_stream_episode_open\{stream=~"\$stream", kind(!=|=)"silence"\}\) == 1$/);
+    }
   });
 
   it('refers only to metrics that AnomalydMetrics exposes', async () => {

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
-import { alertRules, panelExprs, ruleOperand, rulesFile, substitute } from './support/dashboard.js';
+import { alertRules, panelExprs, ruleOperands, rulesFile, substitute } from './support/dashboard.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName } from './support/kafka.js';
@@ -109,7 +109,7 @@ scrape_configs:
     expect(result.length, `${substitute(expr)}\n${promLog.slice(-1500)}`).toBeGreaterThan(0);
   });
 
-  it.each(alertRules.map((r) => [r.alert, ruleOperand(r.expr)]))('rule %s watches series that exist: %s', async (_rule, expr) => {
+  it.each(alertRules.flatMap((r) => ruleOperands(r.expr).map((operand) => [r.alert, operand])))('rule %s watches series that exist: %s', async (_rule, expr) => {
     expect((await queryUntilData(expr)).length, expr).toBeGreaterThan(0);
   });
 
