@@ -13,6 +13,11 @@ export interface ActivityState {
   episodeKinds: Set<string>;
 }
 
+interface StreamState extends ActivityState {
+  /** Beyond the label cap: shown only through `__other__`. */
+  folded: boolean;
+}
+
 /**
  * Per-stream reporting activity and open alert episodes, behind the same label cap as the other
  * per-stream series. Unlike those, a stream's activity is forgotten when the pipeline drops the
@@ -20,8 +25,8 @@ export interface ActivityState {
  * last-event timestamp here would read as a silent source.
  */
 export class StreamActivity {
-  private readonly own = new Map<string, ActivityState>();
-  private readonly folded = new Map<string, ActivityState>();
+  private readonly streams = new Map<string, StreamState>();
+  private foldedCount = 0;
   private scrapeView: ActivityState | undefined;
 
   constructor(
@@ -45,8 +50,10 @@ export class StreamActivity {
   }
 
   drop(predicate: (stream: string) => boolean): void {
-    for (const table of [this.own, this.folded]) {
-      for (const stream of table.keys()) if (predicate(stream)) table.delete(stream);
+    for (const [stream, s] of this.streams) {
+      if (!predicate(stream)) continue;
+      this.streams.delete(stream);
+      if (s.folded) this.foldedCount--;
     }
     this.scrapeView = undefined;
   }
@@ -58,23 +65,24 @@ export class StreamActivity {
    * folded stream; its episodes are those of every folded stream.
    */
   forEachStream(fn: (stream: string, s: ActivityState) => void): void {
-    for (const [stream, s] of this.own) fn(stream, s);
+    for (const [stream, s] of this.streams) if (!s.folded) fn(stream, s);
     const other = this.foldedView();
     if (other !== undefined) fn(OTHER_STREAM, other);
   }
 
-  private state(stream: string): ActivityState {
-    let s = this.own.get(stream) ?? this.folded.get(stream);
+  private state(stream: string): StreamState {
+    let s = this.streams.get(stream);
     if (s === undefined) {
-      const table = this.labeler.label(stream) === OTHER_STREAM ? this.folded : this.own;
-      s = { lastEventMs: NaN, cadenceMs: NaN, openEpisodes: new Map(), episodeKinds: new Set() };
-      table.set(stream, s);
+      const folded = this.labeler.label(stream) === OTHER_STREAM;
+      s = { lastEventMs: NaN, cadenceMs: NaN, openEpisodes: new Map(), episodeKinds: new Set(), folded };
+      this.streams.set(stream, s);
+      if (folded) this.foldedCount++;
     }
     return s;
   }
 
   private foldedView(): ActivityState | undefined {
-    if (this.folded.size === 0) return undefined;
+    if (this.foldedCount === 0) return undefined;
     if (this.scrapeView === undefined) {
       this.scrapeView = this.summarizeFolded(this.now());
       // prom-client runs every collect hook of one scrape in a single synchronous pass, so all the
@@ -89,7 +97,8 @@ export class StreamActivity {
     let mostOverdue: ActivityState | undefined;
     let worst = -Infinity;
     let oldest: ActivityState | undefined;
-    for (const s of this.folded.values()) {
+    for (const s of this.streams.values()) {
+      if (!s.folded) continue;
       for (const k of s.episodeKinds) view.episodeKinds.add(k);
       for (const [id, k] of s.openEpisodes) view.openEpisodes.set(id, k);
       if (Number.isNaN(s.lastEventMs)) continue;
