@@ -10,7 +10,7 @@ describe('a consumer-group rebalance', () => {
   const daemons: DaemonProcess[] = [];
   afterAll(() => daemons.forEach((d) => d.kill()));
 
-  it('drops the window state of revoked partitions, and both members finish the topic', async () => {
+  it('drops the window state and silence series of revoked partitions, and both members finish the topic', async () => {
     const STREAMS = 24;
     const input = uniqueName('rebalance-input');
     const groupId = uniqueName('rebalance-group');
@@ -36,7 +36,7 @@ describe('a consumer-group rebalance', () => {
 
     const first = new DaemonProcess(config);
     daemons.push(first);
-    await first.ready();
+    const firstUrl = (await first.ready()).metricsUrl;
     await produceRows(0, 20);
     await waitForCommitted(admin, groupId, input);
 
@@ -55,6 +55,15 @@ describe('a consumer-group rebalance', () => {
     const streams = findSamples(samples, 'anomalyd_active_streams')[0].value;
     expect(streams).toBeGreaterThan(0);
     expect(warming).toBe(streams * 4);
+
+    // Each stream's newest-event series lives only on the member that receives it now: a revoked
+    // stream left behind on the first member would read as a silent source there.
+    const newestOn = async (url: string) =>
+      findSamples(parseExposition(await (await fetch(`${url}/metrics`)).text()), 'anomalyd_stream_last_event_timestamp_seconds').map((x) => x.labels.stream);
+    const onFirst = await newestOn(firstUrl);
+    const onSecond = await newestOn(metricsUrl);
+    expect(onFirst.filter((s) => onSecond.includes(s))).toEqual([]);
+    expect([...onFirst, ...onSecond].sort()).toEqual(Array.from({ length: STREAMS }, (_, i) => `r-${i}`).sort());
 
     await producer.disconnect();
     await admin.disconnect();

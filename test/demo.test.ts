@@ -17,6 +17,14 @@ describe('anomalyd demo', () => {
     expect(opened).toContain('proxy-01');
     expect(r.stdout).toMatch(/DEAD-LETTER non_finite_value: value "n\/a" is not a finite number/);
     expect(r.stderr).toMatch(/demo: sent \d+ events in [\d.]+ s \(\d+ events\/s\), \d+ alert message\(s\), 1 dead letter\(s\)/);
+    // Episodes of the spiked sources beside those of the unspiked ones (the aim there is none), as the printed OPEN lines count them.
+    const summary = /demo: alert episodes opened: (\d+) on 2 spiked source\(s\), (\d+) on 4 unspiked source\(s\) \(aim: 0\)/.exec(r.stderr);
+    expect(summary, r.stderr).not.toBeNull();
+    const opens = [...r.stdout.matchAll(/ OPEN +(\S+)/g)].map((m) => m[1]);
+    const spiked = new Set(['fw-01', 'proxy-01']);
+    expect(Number(summary![1])).toBe(opens.filter((s) => spiked.has(s)).length);
+    expect(Number(summary![1])).toBeGreaterThanOrEqual(2);
+    expect(Number(summary![2])).toBe(opens.filter((s) => !spiked.has(s)).length);
   });
 
   it('--traffic-only feeds a daemon running elsewhere, as the docker compose traffic service does, with recurring spikes', { timeout: 180_000 }, async () => {

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { AnomalydMetrics } from '../src/metrics/anomalydMetrics.js';
 import { LocalCa } from '../src/tls/local-ca.js';
-import { dashboard, dataPanels, panelExprs } from './support/dashboard.js';
+import { annotationExprs, dashboard, dataPanels, panelExprs } from './support/dashboard.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = join(ROOT, 'scripts/validate-deploy.sh');
@@ -71,6 +71,15 @@ describe('the validators reject broken files', () => {
     expect(r.output).toMatch(/alertname: AnomalydConsumerLagHigh/);
   });
 
+  it('the rule unit tests catch a silent-source rule that waits for fewer cadences', () => {
+    const dir = mkdtempSync(join(scratch, 'rules-'));
+    writeFileSync(join(dir, 'anomalyd.rules.yml'), read('deploy/prometheus/rules/anomalyd.rules.yml').replace('> 3 * anomalyd_stream_cadence_seconds', '> 2 * anomalyd_stream_cadence_seconds'));
+    copyFileSync(join(ROOT, 'deploy/prometheus/rules/anomalyd.rules.test.yml'), join(dir, 'anomalyd.rules.test.yml'));
+    const r = validate('prometheus-rules-test', join(dir, 'anomalyd.rules.test.yml'));
+    expect(r.status).not.toBe(0);
+    expect(r.output).toMatch(/alertname: AnomalydSourceSilent/);
+  });
+
   it('docker compose rejects an unknown service property', () => {
     const bad = read('deploy/docker-compose.yml').replace('    restart: unless-stopped\n    stop_grace_period', '    restart_policy: always\n    stop_grace_period');
     const r = validate('compose', scratchFile('docker-compose.yml', bad));
@@ -95,7 +104,7 @@ describe('the validators reject broken files', () => {
   });
 });
 
-const allExprs = panelExprs;
+const allExprs = [...panelExprs, ...annotationExprs];
 
 describe('Grafana dashboard and provisioning', () => {
   it('has unique panel ids, in-grid positions and a description for every panel', () => {
@@ -137,10 +146,11 @@ describe('Grafana dashboard and provisioning', () => {
       includeAll: true,
       allValue: '.*',
     });
-    for (const { panel, expr } of allExprs) {
-      const selectors = [...expr.matchAll(/\b(anomalyd_[a-z_]+|up)(\{[^}]*\})?/g)];
-      expect(selectors.length, panel).toBeGreaterThan(0);
-      for (const [selector, , labels] of selectors) expect(labels ?? '', `${panel}: ${selector}`).toContain('job=~"$job", instance=~"$instance"');
+    for (const e of allExprs) {
+      const where = 'panel' in e ? e.panel : e.annotation;
+      const selectors = [...e.expr.matchAll(/\b(anomalyd_[a-z_]+|up)(\{[^}]*\})?/g)];
+      expect(selectors.length, where).toBeGreaterThan(0);
+      for (const [selector, , labels] of selectors) expect(labels ?? '', `${where}: ${selector}`).toContain('job=~"$job", instance=~"$instance"');
     }
   });
 
@@ -164,12 +174,15 @@ describe('Grafana dashboard and provisioning', () => {
       'anomalyd_invalid_events_total',
       'anomalyd_event_to_score_latency_seconds_bucket',
       'anomalyd_events_total',
+      'anomalyd_stream_last_event_timestamp_seconds{job=~"$job", instance=~"$instance", stream=~"$stream"} > 3 * anomalyd_stream_cadence_seconds',
+      'anomalyd_stream_expected_value{job=~"$job", instance=~"$instance", stream=~"$stream"}',
+      'anomalyd_alert_episodes_total',
     ];
     for (const r of required) expect(allExprs.some((e) => e.expr.includes(r)), r).toBe(true);
   });
 
   it("links each table's stream to that stream's panel, keeping datasource, job, instance and time range", () => {
-    const tables = dataPanels.filter((p) => p.type === 'table');
+    const tables = dataPanels.filter((p) => p.type === 'table' && p.title !== 'Silent sources');
     expect(tables.map((t) => t.title)).toEqual(['Streams anomalous now', 'Closest to threshold']);
     for (const t of tables) {
       const override = t.fieldConfig?.overrides.find((o) => o.matcher.id === 'byName' && o.matcher.options === 'stream');
@@ -184,6 +197,26 @@ describe('Grafana dashboard and provisioning', () => {
     }
     // The panel the link leads to: one per selected stream.
     expect(dataPanels.find((p) => p.repeat === 'stream')?.title).toBe('$stream: value, anomaly score and threshold');
+  });
+
+  it('lists every silent source, not a top k, longest silence first', () => {
+    const silent = dataPanels.find((p) => p.title === 'Silent sources')!;
+    expect(silent.type).toBe('table');
+    for (const t of silent.targets!) expect(t.expr).not.toMatch(/topk|bottomk|limitk/);
+    expect(silent.targets![0].expr).toMatch(/^sort_desc\(time\(\) - anomalyd_stream_last_event_timestamp_seconds/);
+    expect((silent as { options?: { sortBy?: unknown } }).options?.sortBy).toEqual([{ displayName: 'silent for', desc: true }]);
+  });
+
+  it('shows actual against expected per stream, and annotates alert and silence episodes from Prometheus', () => {
+    const actual = dataPanels.find((p) => p.repeat === 'stream' && p.targets!.some((t) => t.expr.includes('anomalyd_stream_expected_value')));
+    expect(actual?.targets?.map((t) => t.expr)).toContain('anomalyd_stream_last_value{job=~"$job", instance=~"$instance", stream=~"$stream"}');
+    const annotations = dashboard.annotations.list.filter((a) => a.expr !== undefined);
+    expect(annotations.map((a) => a.name)).toEqual(['Anomaly episodes', 'Silence episodes']);
+    for (const a of annotations) {
+      expect(a.datasource, a.name).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      expect(a.enable, a.name).toBe(true);
+      expect(a.expr, a.name).toMatch(/anomalyd_stream_episode_open\{job=~"\$job", instance=~"\$instance", stream=~"\$stream", kind(!=|=)"silence"\}\) == 1$/);
+    }
   });
 
   it('refers only to metrics that AnomalydMetrics exposes', async () => {

@@ -26,7 +26,7 @@ describe('with kcat as the producer and the alert reader', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: 2 }] });
 
-    daemon = new DaemonProcess(writeTestConfig({ brokers, input, alerts, deadLetter: uniqueName('kcat-dlq'), groupId scoring: 'model-only', }));
+    daemon = new DaemonProcess(writeTestConfig({ brokers, input, alerts, deadLetter: uniqueName('kcat-dlq'), groupId, scoring: 'model-only' }));
     await daemon.ready();
 
     // Two streams: "edge-fw" gets a spike at row 20, "core-fw" stays normal. Lines are key:json.

@@ -244,6 +244,7 @@ export class Daemon {
   private dropRevoked(revoked: Assignment): void {
     const gone = new Set([...revoked].flatMap(([topic, parts]) => [...parts].map((p) => `${topic}\u0000${p}`)));
     const dropped = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
+    this.metrics.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
     for (const [stream, tp] of this.streamPartition) if (gone.has(tp)) this.streamPartition.delete(stream);
     this.tracker.forget((t, p) => this.source.owns(t, p));
     this.log.info({ revoked: Object.fromEntries([...revoked].map(([t, ps]) => [t, [...ps]])), droppedStreams: dropped }, 'partitions revoked; their streams warm up again');

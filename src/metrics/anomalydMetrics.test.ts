@@ -13,7 +13,7 @@ function scoredWindow(stream: string, score: number, opts: Partial<ScoredWindow>
     stream,
     model: opts.model ?? 'eps-gru',
     index: 10,
-    ts: 1_700_000_000_000,
+    ts: opts.ts ?? 1_700_000_000_000,
     values,
     seqStep,
     features,
@@ -23,6 +23,8 @@ function scoredWindow(stream: string, score: number, opts: Partial<ScoredWindow>
     anomalous: score > (opts.threshold ?? 0.5),
     reconstruction: new Float32Array(seqStep * features),
     stepErrors: new Float32Array(seqStep),
+    expected: opts.expected,
+    cadenceMs: opts.cadenceMs,
   };
 }
 
@@ -38,7 +40,7 @@ function batch(scored: ScoredWindow[], extra: Partial<BatchResult> = {}): BatchR
   };
 }
 
-function alert(stream: string, state: Alert['state']): Alert {
+function alert(stream: string, state: Alert['state'], extra: Partial<Alert> = {}): Alert {
   return {
     schemaVersion: 2,
     alertId: `${stream}-1`,
@@ -58,6 +60,7 @@ function alert(stream: string, state: Alert['state']): Alert {
     peakTs: '2024-01-01T00:00:00.000Z',
     endTs: null,
     peak: { score: 1, values: [[1]], reconstruction: [[1]], stepErrors: [1] },
+    ...extra,
   };
 }
 
@@ -235,6 +238,109 @@ describe('AnomalydMetrics', () => {
     expect(withDefaults.some((x) => x.name.startsWith('nodejs_'))).toBe(true);
     const without = await scrape(new AnomalydMetrics({ maxStreamLabels: 1, collectDefault: false }));
     expect(without.every((x) => x.name.startsWith('anomalyd_'))).toBe(true);
+  });
+
+  it('exposes each stream\'s newest event time, learned cadence and expected value once the pipeline reports them', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
+    const t = Date.UTC(2026, 10, 22);
+    m.observeBatch(batch([scoredWindow('fw-01', 0.1, { ts: t }), scoredWindow('dns-01', 0.1, { ts: t + 1000, cadenceMs: 300_000, expected: 812.5 })]));
+    let s = await scrape(m);
+    expect(value(s, 'anomalyd_stream_last_event_timestamp_seconds', { stream: 'fw-01' })).toBe(t / 1000);
+    // Still learning: no cadence and no expected value yet, rather than a made-up 0.
+    expect(findSamples(s, 'anomalyd_stream_cadence_seconds', { stream: 'fw-01' })).toEqual([]);
+    expect(findSamples(s, 'anomalyd_stream_expected_value', { stream: 'fw-01' })).toEqual([]);
+    expect(value(s, 'anomalyd_stream_cadence_seconds', { stream: 'dns-01' })).toBe(300);
+    expect(value(s, 'anomalyd_stream_expected_value', { stream: 'dns-01', model: 'eps-gru' })).toBe(812.5);
+
+    m.observeBatch(batch([scoredWindow('fw-01', 0.1, { ts: t + 1_800_000, cadenceMs: 1_800_000, expected: 9400 }), scoredWindow('dns-01', 0.1, { ts: t + 301_000, cadenceMs: 300_000 })]));
+    s = await scrape(m);
+    expect(value(s, 'anomalyd_stream_last_event_timestamp_seconds', { stream: 'fw-01' })).toBe(t / 1000 + 1800);
+    expect(value(s, 'anomalyd_stream_cadence_seconds', { stream: 'fw-01' })).toBe(1800);
+    expect(value(s, 'anomalyd_stream_expected_value', { stream: 'fw-01' })).toBe(9400);
+    expect(value(s, 'anomalyd_stream_last_event_timestamp_seconds', { stream: 'dns-01' })).toBe(t / 1000 + 301);
+    // The latest window has no expected value: the gauge says nothing rather than repeat a stale one.
+    expect(findSamples(s, 'anomalyd_stream_expected_value', { stream: 'dns-01' })).toEqual([]);
+  });
+
+  it('tracks open episodes per stream and kind, and counts opened episodes by kind', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
+    let s = await scrape(m);
+    expect(findSamples(s, 'anomalyd_alert_episodes_total').map((x) => [x.labels.kind, x.value])).toEqual(
+      ['spike', 'drop', 'shift', 'flat', 'silence', 'anomaly'].map((kind) => [kind, 0]),
+    );
+    m.observeBatch(
+      batch([], {
+        inference: [],
+        alerts: [
+          alert('fw-01', 'open', { alertId: 'a1', kind: 'spike' }),
+          alert('fw-01', 'update', { alertId: 'a1', kind: 'spike' }),
+          alert('vpn-01', 'open', { alertId: 'a2', kind: 'silence' }),
+          // Schema version 1 messages carry no kind.
+          alert('dns-01', 'open', { alertId: 'a3' }),
+        ],
+      }),
+    );
+    s = await scrape(m);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'fw-01', kind: 'spike' })).toBe(1);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'vpn-01', kind: 'silence' })).toBe(1);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'anomaly' })).toBe(1);
+    expect(findSamples(s, 'anomalyd_stream_episode_open', { stream: 'fw-01' })).toHaveLength(1);
+    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'spike' })).toBe(1);
+    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'silence' })).toBe(1);
+    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'anomaly' })).toBe(1);
+
+    m.observeBatch(batch([], { inference: [], alerts: [alert('vpn-01', 'resolved', { alertId: 'a2', kind: 'silence' }), alert('fw-01', 'resolved', { alertId: 'a1', kind: 'spike' })] }));
+    s = await scrape(m);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'vpn-01', kind: 'silence' })).toBe(0);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'fw-01', kind: 'spike' })).toBe(0);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'anomaly' })).toBe(1);
+    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'spike' })).toBe(1);
+  });
+
+  it('folds the new per-stream series into __other__: the most overdue source, any open episode, the top scorer\'s expected value', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 1, collectDefault: false });
+    const now = Date.now();
+    const hour = 3_600_000;
+    m.observeBatch(
+      batch([
+        scoredWindow('own', 0.1, { ts: now, cadenceMs: 60_000 }),
+        // 20 cadences overdue.
+        scoredWindow('f-half-hourly', 0.9, { ts: now - 10 * hour, cadenceMs: hour / 2, expected: 5000 }),
+        // 24 cadences overdue: the one __other__ must show, though its newest event is more recent.
+        scoredWindow('f-five-minute', 0.2, { ts: now - 2 * hour, cadenceMs: 300_000, expected: 70 }),
+        // Oldest, but without a learned cadence it cannot be judged silent.
+        scoredWindow('f-learning', 0.3, { ts: now - 100 * hour }),
+      ]),
+    );
+    m.observeBatch(batch([], { inference: [], alerts: [alert('f-learning', 'open', { alertId: 'x', kind: 'drop' })] }));
+    const s = await scrape(m);
+    const other = { stream: '__other__' };
+    expect(value(s, 'anomalyd_stream_last_event_timestamp_seconds', other)).toBe((now - 2 * hour) / 1000);
+    expect(value(s, 'anomalyd_stream_cadence_seconds', other)).toBe(300);
+    expect(value(s, 'anomalyd_stream_expected_value', other)).toBe(5000);
+    expect(value(s, 'anomalyd_stream_last_value', other)).toBeCloseTo(90);
+    expect(value(s, 'anomalyd_stream_episode_open', { ...other, kind: 'drop' })).toBe(1);
+    expect(value(s, 'anomalyd_stream_last_event_timestamp_seconds', { stream: 'own' })).toBe(now / 1000);
+    expect(new Set(findSamples(s, 'anomalyd_stream_cadence_seconds').map((x) => x.labels.stream))).toEqual(new Set(['own', '__other__']));
+  });
+
+  it('forgets the newest event, cadence and episodes of dropped streams, so they do not look silent', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
+    m.observeBatch(
+      batch([scoredWindow('kept', 0.1, { cadenceMs: 1000 }), scoredWindow('moved', 0.1, { cadenceMs: 1000 })], {
+        alerts: [alert('moved', 'open', { alertId: 'm', kind: 'spike' })],
+      }),
+    );
+    expect(findSamples(await scrape(m), 'anomalyd_stream_last_event_timestamp_seconds')).toHaveLength(2);
+    m.dropStreams((stream) => stream === 'moved');
+    const s = await scrape(m);
+    for (const name of ['anomalyd_stream_last_event_timestamp_seconds', 'anomalyd_stream_cadence_seconds', 'anomalyd_stream_episode_open']) {
+      expect(findSamples(s, name, { stream: 'moved' }), name).toEqual([]);
+    }
+    expect(value(s, 'anomalyd_stream_cadence_seconds', { stream: 'kept' })).toBe(1);
+    // Back on this instance later: its series return.
+    m.observeBatch(batch([scoredWindow('moved', 0.1, { cadenceMs: 2000 })]));
+    expect(value(await scrape(m), 'anomalyd_stream_cadence_seconds', { stream: 'moved' })).toBe(2);
   });
 
   it('rejects a non-positive label cap', () => {

@@ -1,8 +1,14 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { BatchResult, RejectReason } from '../pipeline/types.js';
+import { AlertEpisodeCounter } from './alertEpisodes.js';
 import { BuildInfo } from './buildInfo.js';
+import { registerCadence } from './cadence.js';
 import { ConsumerGauges } from './consumer.js';
+import { registerEpisodeOpen } from './episodeOpen.js';
+import { registerExpectedValue } from './expectedValue.js';
 import { InferenceHistograms } from './inference.js';
+import { registerLastEventTimestamp } from './lastEventTimestamp.js';
+import { StreamActivity } from './streamActivity.js';
 import { StreamLabeler } from './streamLabels.js';
 import { StreamSeries } from './streamSeries.js';
 import { ThroughputCounters } from './throughput.js';
@@ -21,6 +27,8 @@ export class AnomalydMetrics {
   readonly registry: Registry;
   private readonly labeler: StreamLabeler;
   private readonly series: StreamSeries;
+  private readonly activity: StreamActivity;
+  private readonly episodes: AlertEpisodeCounter;
   private readonly counters: ThroughputCounters;
   private readonly inference: InferenceHistograms;
   private readonly consumer: ConsumerGauges;
@@ -35,6 +43,12 @@ export class AnomalydMetrics {
       (label) => this.counters.initAlerts(label),
     );
     this.series = new StreamSeries(this.labeler, this.registry);
+    registerExpectedValue(this.registry, this.series);
+    this.activity = new StreamActivity(this.labeler);
+    registerLastEventTimestamp(this.registry, this.activity);
+    registerCadence(this.registry, this.activity);
+    registerEpisodeOpen(this.registry, this.activity);
+    this.episodes = new AlertEpisodeCounter(this.registry);
     this.inference = new InferenceHistograms(this.registry);
     this.consumer = new ConsumerGauges(this.registry);
     this.buildInfo = new BuildInfo(this.registry);
@@ -42,8 +56,8 @@ export class AnomalydMetrics {
   }
 
   /**
-   * Records one micro-batch: per-stream gauges, event and alert counters, inference histograms and
-   * event-to-score latency (`nowMs - receivedAt` of each scored window that carries `receivedAt`).
+   * Records one micro-batch: per-stream gauges (expected value, newest event, cadence and open
+   * episodes included), event, alert and episode counters, inference histograms and event-to-score latency (`nowMs - receivedAt` of each scored window that carries `receivedAt`).
    * Rejected events are counted as an outcome of `anomalyd_events_total` only; report their reasons
    * with {@link observeRejected} when they are dead-lettered.
    */
@@ -53,18 +67,31 @@ export class AnomalydMetrics {
     for (let i = 0; i < scored.length; i++) {
       const w = scored[i];
       this.series.observe(w);
+      this.activity.observeWindow(w);
       if (w.receivedAt !== undefined) latency.observe(Math.max(0, nowMs - w.receivedAt) / 1000);
     }
     this.counters.countEvents('scored', scored.length);
     this.counters.countEvents('rejected', result.rejected.length);
     this.counters.countEvents('warming_up', result.events - scored.length - result.rejected.length);
-    for (const alert of result.alerts) this.counters.countAlert(this.labeler.label(alert.stream), alert.state);
+    for (const alert of result.alerts) {
+      this.counters.countAlert(this.labeler.label(alert.stream), alert.state);
+      this.activity.observeAlert(alert);
+      if (alert.state === 'open') this.episodes.countOpened(alert.kind ?? 'anomaly');
+    }
     for (const stat of result.inference) {
       if (stat.windows === 0) continue;
       const labels = { model: stat.model, backend: stat.backend };
       this.inference.batchSize.observe(labels, stat.windows);
       this.inference.duration.observe(labels, stat.seconds);
     }
+  }
+
+  /**
+   * Forgets the newest-event time, cadence and open episodes of streams this instance no longer
+   * receives (their partition was revoked), so they do not look silent here.
+   */
+  dropStreams(predicate: (stream: string) => boolean): void {
+    this.activity.drop(predicate);
   }
 
   /** Counts events dead-lettered for `reason` (from BatchResult.rejected or rejected before the pipeline). */

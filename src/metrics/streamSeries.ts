@@ -3,19 +3,21 @@ import type { ScoredWindow } from '../pipeline/types.js';
 import { OTHER_STREAM, type StreamLabeler } from './streamLabels.js';
 
 /** Latest scored window of one (stream, model), plus windows scored since the last scrape. */
-interface SeriesState {
+export interface SeriesState {
   score: number;
   threshold: number;
   anomalous: boolean;
   /** Last row of the window (one value per feature), raw units. */
   last: Float64Array;
+  /** Expected value of the last point from the stream's seasonal context; NaN while it is still learning. */
+  expected: number;
   pendingWindows: number;
 }
 
 type ByStream = Map<string, Map<string, SeriesState>>;
 
 /** What `stream="__other__"` shows for one model: the folded stream with the highest latest score, and whether any folded stream is anomalous. */
-interface FoldedSummary {
+export interface FoldedSummary {
   top: SeriesState;
   anyAnomalous: boolean;
 }
@@ -118,7 +120,7 @@ export class StreamSeries {
     }
     let s = byModel.get(w.model);
     if (s === undefined || s.last.length !== w.features) {
-      s = { score: 0, threshold: 0, anomalous: false, last: new Float64Array(w.features), pendingWindows: 0 };
+      s = { score: 0, threshold: 0, anomalous: false, last: new Float64Array(w.features), expected: NaN, pendingWindows: 0 };
       byModel.set(w.model, s);
     }
     s.score = w.score;
@@ -126,11 +128,13 @@ export class StreamSeries {
     s.anomalous = w.anomalous;
     const lastRow = (w.seqStep - 1) * w.features;
     for (let f = 0; f < w.features; f++) s.last[f] = w.values[lastRow + f];
+    s.expected = w.expected ?? NaN;
     s.pendingWindows++;
     if (folded) this.foldedSummary = undefined;
   }
 
-  private forEachSeries(
+  /** Calls `own` for each labelled (stream, model) and `other` for each model's `__other__` summary. */
+  forEachSeries(
     own: (labels: { stream: string; model: string }, s: SeriesState) => void,
     other: (labels: { stream: string; model: string }, f: FoldedSummary) => void,
   ): void {

@@ -45,7 +45,7 @@ export interface ScoredWindow extends Window {
   deviation?: number;
   /** What the scorer calls the window's anomaly when it is one. */
   kind?: AlertKind;
-  /** The stream's learned cadence. */
+  /** The stream's event cadence (ms between events), learned online; absent until learned. */
   cadenceMs?: number;
 }
 
@@ -56,7 +56,8 @@ export type AlertState = 'open' | 'update' | 'resolved';
  * the stream sends at this time, a lasting deviation (`shift`), a daily rhythm gone (`flat`), or no
  * events at all (`silence`).
  */
-export type AlertKind = 'spike' | 'drop' | 'zero' | 'shift' | 'flat' | 'silence';
+export const ALERT_KINDS = ['spike', 'drop', 'zero', 'shift', 'flat', 'silence'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** Version of the alert message layout; consumers can tell new fields from old messages. */
 export const ALERT_SCHEMA_VERSION = 2;

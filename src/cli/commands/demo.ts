@@ -87,6 +87,7 @@ export function register(program: Command): void {
         await printer?.stop();
         await broker?.stop();
         say(`sent ${sent} events in ${secs.toFixed(1)} s (${(sent / secs).toFixed(0)} events/s), ${printer?.count ?? 0} alert message(s), ${printer?.deadLetters ?? 0} dead letter(s)`);
+        say(episodeSummary(streams, printer?.opened ?? new Map()));
         process.exit(code);
       };
       process.on('SIGINT', () => void cleanup('Ctrl-C'));
@@ -157,11 +158,14 @@ async function startAlertPrinter(kafka: Kafka, alertsTopic: string, deadLetterTo
   await consumer.subscribe({ topics: [alertsTopic, deadLetterTopic], fromBeginning: true });
   const color = process.stdout.isTTY;
   const state = { count: 0, deadLetters: 0 };
+  const opened = new Map<string, number>();
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       if (topic === alertsTopic) {
         state.count++;
-        console.log(alertLine(JSON.parse(message.value!.toString()) as Alert, color));
+        const alert = JSON.parse(message.value!.toString()) as Alert;
+        if (alert.state === 'open') opened.set(alert.stream, (opened.get(alert.stream) ?? 0) + 1);
+        console.log(alertLine(alert, color));
       } else {
         state.deadLetters++;
         const h = (k: string) => message.headers?.[k]?.toString();
@@ -176,6 +180,20 @@ async function startAlertPrinter(kafka: Kafka, alertsTopic: string, deadLetterTo
     get deadLetters() {
       return state.deadLetters;
     },
+    /** Episodes opened per stream. */
+    opened,
     stop: () => consumer.disconnect(),
   };
+}
+
+/** Episodes the spiked sources opened (expected) beside those of the unspiked ones (false alarms: the aim is none). */
+function episodeSummary(streams: DemoStream[], opened: ReadonlyMap<string, number>): string {
+  const spiked = streams.filter((s) => s.spikes.size > 0);
+  const unspiked = streams.filter((s) => s.spikes.size === 0);
+  const count = (list: DemoStream[]) => list.reduce((n, s) => n + (opened.get(s.id) ?? 0), 0);
+  const noisy = unspiked.filter((s) => opened.has(s.id)).map((s) => `${s.id} ${opened.get(s.id)}`);
+  return (
+    `alert episodes opened: ${count(spiked)} on ${spiked.length} spiked source(s), ` +
+    `${count(unspiked)} on ${unspiked.length} unspiked source(s) (aim: 0)${noisy.length > 0 ? ` [${noisy.join(', ')}]` : ''}`
+  );
 }
