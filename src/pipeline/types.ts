@@ -55,8 +55,9 @@ export interface Alert {
   startIndex: number;
   peakIndex: number;
   endIndex: number | null;
-  startTs: string;
-  peakTs: string;
+  /** ISO-8601 times of the start, peak and end windows' last events; null when the input has no time (a file without a timestamp column). */
+  startTs: string | null;
+  peakTs: string | null;
   endTs: string | null;
   peak: {
     score: number;
