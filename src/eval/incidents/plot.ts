@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RowSpan } from '../../plot/score-chart.js';
 import { writeScoreChart } from '../../plot/score-chart.js';
+import { logger } from '../../log.js';
 import type { Alert } from '../../pipeline/types.js';
 import type { EpisodeOpen, IncidentLabels, IncidentScore, LabelledRange, ScoredIncident } from './score.js';
 
@@ -57,6 +58,9 @@ export async function plotIncidents(
   traces: StreamTraces,
 ): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
+  const log = logger();
+  const total = score.incidents.filter((i) => !i.found).length + score.falseAlarms.length;
+  let lastProgress = Date.now();
   const episodes = episodesByStream(alerts, traces);
   const files: string[] = [];
   const draw = async (name: string, stream: string, from: number, to: number, title: string, subtitle: string) => {
@@ -85,6 +89,10 @@ export async function plotIncidents(
       file,
     );
     files.push(file);
+    if (Date.now() - lastProgress >= 5000) {
+      lastProgress = Date.now();
+      log.info({ dir, charts: files.length, of: total }, `${files.length} of ${total} charts written`);
+    }
   };
   for (const m of score.incidents.filter((i) => !i.found)) {
     const to = m.kind === 'shift' ? m.start + 2 * DAY : m.end + AFTER;

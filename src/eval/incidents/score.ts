@@ -66,7 +66,7 @@ export interface IncidentScore {
   medianDelayPoints: number | null;
   /** Every labelled range with its outcome, in label order. */
   incidents: ScoredIncident[];
-  /** The opens counted as false alarms, in stream then time order. */
+  /** The opens counted as false alarms, by stream in the labels' order, then as given. */
   falseAlarms: EpisodeOpen[];
   /** Opens on streams the labels do not list: not scored (neither found nor false). */
   unlabelledStreamOpens: number;
@@ -112,7 +112,8 @@ export function scoreIncidents(labels: IncidentLabels, opens: readonly EpisodeOp
     }
   }
 
-  const streamDays = (labels.streams.size * (labels.end - labels.warmupEnd)) / 86_400_000;
+  // In socbench.py's order of operations, so the ratio comes out bit for bit the same.
+  const streamDays = labels.streams.size * ((labels.end - labels.warmupEnd) / 86_400_000);
   const found = incidents.filter((i) => i.found).length;
   delays.sort((a, b) => a - b);
   return {
