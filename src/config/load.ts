@@ -31,7 +31,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${issue.expected}${'input' in issue && issue.input === undefined ? ' (missing)' : ''}`;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { formatPath } from '../../config/load.js';
+import { describeIssue, formatPath } from '../../config/load.js';
 import type { IncidentLabels } from './score.js';
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'an ISO-8601 time' });
@@ -34,7 +34,7 @@ export function readIncidentLabels(file: string): IncidentLabels {
 export function parseIncidentLabels(raw: unknown, file: string): IncidentLabels {
   const r = labelsSchema.safeParse(raw);
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `  ${formatPath(i.path) || '(root)'}: ${i.code === 'custom' ? `expected ${i.message}` : i.message}`);
+    const issues = r.error.issues.map((i) => `  ${formatPath(i.path) || '(root)'}: ${describeIssue(i)}`);
     throw new LabelsError(`${file}: invalid labels\n${issues.join('\n')}`);
   }
   const l = r.data;
