@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SCORING_DEFAULTS } from '../pipeline/score-transform.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -61,20 +60,73 @@ export const alertPolicySchema = z.strictObject({
   resolveAfter: positiveInt.default(5),
 });
 
-/** Post-processing of the reconstruction error before the threshold (src/pipeline/score-transform.ts). */
-export const scoringSchema = z.strictObject({
-  method: z.enum(['raw', 'smoothed', 'likelihood', 'loglikelihood']).default(SCORING_DEFAULTS.method),
-  window: positiveInt.default(SCORING_DEFAULTS.window),
-  shortWindow: positiveInt.default(SCORING_DEFAULTS.shortWindow),
-  learningPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.learningPeriod),
-  minStdRatio: z.number().min(0).default(SCORING_DEFAULTS.minStdRatio),
-  suppress: z.number().int().min(0).default(SCORING_DEFAULTS.suppress),
-  spatial: z.boolean().default(SCORING_DEFAULTS.spatial),
-  spatialTolerance: z.number().min(0).default(SCORING_DEFAULTS.spatialTolerance),
-  seasonalPeriod: z.number().int().min(0).default(SCORING_DEFAULTS.seasonalPeriod),
-  seasonalDays: positiveInt.default(SCORING_DEFAULTS.seasonalDays),
-  seasonalShortWindow: positiveInt.default(SCORING_DEFAULTS.seasonalShortWindow),
+/**
+ * The seasonal context of the `context` scoring method (src/pipeline/scoring/context.ts): each stream's
+ * expected value at this time of day, learned online, and how far the newest value lies from it.
+ */
+export const contextSchema = z.strictObject({
+  /** A point is anomalous when its relative deviation from the expected value is at least this… */
+  minDeviation: z.number().positive().default(0.6),
+  /** …and its log-deviation is at least this many of the stream's typical deviations. */
+  minZ: z.number().positive().default(4),
+  /** Sustained deviation (CUSUM of the z-scores, each clipped to ±zClip): slack subtracted per point. */
+  cusumSlack: z.number().min(0).default(2),
+  /** CUSUM level that marks a sustained deviation (a shift or a broken rhythm). */
+  cusumThreshold: z.number().positive().default(20),
+  /** The CUSUM counts only while the point's own relative deviation is at least this. */
+  cusumMinDeviation: z.number().min(0).default(0.1),
+  zClip: z.number().positive().default(6),
+  /** Smallest typical log-deviation assumed (a near-noiseless source must not turn every wiggle into certainty). */
+  minSigma: z.number().positive().default(0.03),
+  /** Per day, the weight of the newest day in the expected value of a time of day (exponential forgetting). */
+  profileRate: z.number().gt(0).max(1).default(0.5),
+  /** Learning rate of the typical deviation. */
+  sigmaRate: z.number().gt(0).max(1).default(0.05),
+  /** Per weekend point, the learning rate of the weekend level (Saturday and Sunday, UTC). */
+  weekendRate: z.number().gt(0).max(1).default(0.1),
+  /** Anomalous points teach the context at this fraction of the rate, so an incident does not become the norm at once. */
+  anomalyRateFactor: z.number().min(0).max(1).default(0.1),
+  /** A point's update of the context is clipped to this many typical deviations. */
+  updateClip: z.number().positive().default(3),
+  /**
+   * Whether a point deviation must also be confirmed by the autoencoder (reconstruction error above
+   * the threshold) once the context is learned; while it is still learning the autoencoder decides alone.
+   */
+  autoencoderGate: z.boolean().default(false),
 });
+
+/** What the threshold is compared with: the reconstruction error, transformed per stream (src/pipeline/scoring). */
+export const scoringSchema = z.strictObject({
+  method: z.enum(['raw', 'smoothed', 'likelihood', 'loglikelihood', 'context']).default('context'),
+  /**
+   * `level`: the autoencoder sees each stream divided by its own level, learned online, times the
+   * mean of the model's training data, so one model serves sources of any scale; `none`: raw values.
+   */
+  normalize: z.enum(['level', 'none']).default('level'),
+  window: positiveInt.default(2000),
+  shortWindow: positiveInt.default(10),
+  learningPeriod: z.number().int().min(0).default(300),
+  minStdRatio: z.number().min(0).default(0.1),
+  suppress: z.number().int().min(0).default(0),
+  spatial: z.boolean().default(false),
+  spatialTolerance: z.number().min(0).default(0.02),
+  seasonalPeriod: z.number().int().min(0).default(0),
+  seasonalDays: positiveInt.default(7),
+  seasonalShortWindow: positiveInt.default(30),
+  context: contextSchema.prefault({}),
+});
+
+export type ScoringConfig = z.infer<typeof scoringSchema>;
+export type ContextConfig = z.infer<typeof contextSchema>;
+/** Every scoring default, from the schema: the one place they are written. */
+export const SCORING_DEFAULTS: ScoringConfig = scoringSchema.parse({});
+
+/** Silence detection: a stream that stops reporting opens an episode of kind `silence`. */
+export const silenceSchema = z.strictObject({
+  /** Cadences without an event before a silence episode opens (0: off). The cadence is learned per stream. */
+  after: z.number().min(0).default(2),
+});
+export const SILENCE_DEFAULTS = silenceSchema.parse({});
 
 export const streamRuleSchema = z
   .strictObject({
@@ -82,8 +134,9 @@ export const streamRuleSchema = z
     regex: z.string().min(1).optional().describe('regular expression on the stream id'),
     model: z.string().min(1),
     threshold: z.number().positive().optional(),
-    alert: alertPolicySchema.default({ openAfter: 1, resolveAfter: 5 }),
-    scoring: scoringSchema.default(SCORING_DEFAULTS),
+    alert: alertPolicySchema.prefault({}),
+    scoring: scoringSchema.prefault({}),
+    silence: silenceSchema.prefault({}),
   })
   .refine((r) => (r.match === undefined) !== (r.regex === undefined), {
     message: 'exactly one of `match` (glob) or `regex`',
@@ -172,4 +225,4 @@ export type AnomalydConfig = z.infer<typeof configSchema>;
 export type KafkaConfig = AnomalydConfig['kafka'];
 export type StreamRule = AnomalydConfig['streams'][number];
 export type AlertPolicy = StreamRule['alert'];
-export type ScoringRule = StreamRule['scoring'];
+export type SilencePolicy = StreamRule['silence'];

@@ -40,8 +40,13 @@ function batch(scored: ScoredWindow[], extra: Partial<BatchResult> = {}): BatchR
 
 function alert(stream: string, state: Alert['state']): Alert {
   return {
+    schemaVersion: 2,
     alertId: `${stream}-1`,
     state,
+    kind: 'spike',
+    detectedAt: '2026-11-22T10:00:00.000Z',
+    expected: null,
+    deviation: null,
     stream,
     model: 'eps-gru',
     score: 1,

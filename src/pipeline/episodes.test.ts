@@ -21,7 +21,9 @@ function win(index: number, score: number, threshold = 1, stream = 's'): ScoredW
 
 function run(scores: number[], policy = { openAfter: 1, resolveAfter: 2 }): Alert[] {
   const t = new EpisodeTracker();
-  return scores.map((s, i) => t.observe(win(i, s), policy)).filter((a): a is Alert => a !== null);
+  const out: Alert[] = [];
+  scores.forEach((s, i) => t.observe(win(i, s), policy, out));
+  return out;
 }
 
 describe('EpisodeTracker', () => {
@@ -64,8 +66,11 @@ describe('EpisodeTracker', () => {
   it('tracks streams independently', () => {
     const t = new EpisodeTracker();
     const p = { openAfter: 1, resolveAfter: 1 };
-    expect(t.observe(win(0, 2, 1, 'a'), p)?.state).toBe('open');
-    expect(t.observe(win(0, 0, 1, 'b'), p)).toBeNull();
+    const out: Alert[] = [];
+    t.observe(win(0, 2, 1, 'a'), p, out);
+    expect(out.map((a) => a.state)).toEqual(['open']);
+    t.observe(win(0, 0, 1, 'b'), p, out);
+    expect(out).toHaveLength(1);
     expect(t.isOpen('a')).toBe(true);
     expect(t.isOpen('b')).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertPolicy } from '../config/schema.js';
-import type { Alert, AlertState, ScoredWindow } from './types.js';
+import { ALERT_SCHEMA_VERSION, type Alert, type AlertKind, type AlertState, type ScoredWindow } from './types.js';
 
 interface Mark {
   index: number;
@@ -23,23 +23,37 @@ interface StreamEpisode {
   peak: Peak | null;
   lastAbove: Mark | null;
   alertId: string;
+  kind: AlertKind;
+  direction: number;
 }
 
 /**
  * Turns each stream's scored windows into alert episodes: consecutive above-threshold windows are
  * one anomaly. `open` when `openAfter` consecutive windows are above the threshold, `update` when
  * the peak score grows, `resolved` once `resolveAfter` consecutive windows are below it. A window
- * exactly at the threshold counts as normal.
+ * exactly at the threshold counts as normal. An open episode whose windows turn the other way (a
+ * drop after a rise, or a rise after a drop) is resolved and a new one opens: a source that goes
+ * quiet after a flood is a second incident, not more of the first.
  */
 export class EpisodeTracker {
   private readonly streams = new Map<string, StreamEpisode>();
 
-  observe(w: ScoredWindow, policy: AlertPolicy): Alert | null {
+  /** Adds the alert messages `w` causes (none, one, or a resolve and an open) to `out`. */
+  observe(w: ScoredWindow, policy: AlertPolicy, out: Alert[]): void {
     let s = this.streams.get(w.stream);
     if (s === undefined) {
-      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '' };
+      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', kind: 'spike', direction: 0 };
       this.streams.set(w.stream, s);
     }
+    if (s.open && w.anomalous && s.direction !== 0 && direction(w) === -s.direction) {
+      out.push(this.alert(s, 'resolved', w));
+      this.close(s);
+    }
+    const alert = this.next(s, w, policy);
+    if (alert) out.push(alert);
+  }
+
+  private next(s: StreamEpisode, w: ScoredWindow, policy: AlertPolicy): Alert | null {
     const mark = { index: w.index, ts: w.ts };
     if (w.anomalous) {
       s.belowRun = 0;
@@ -58,6 +72,8 @@ export class EpisodeTracker {
       s.open = true;
       s.start = s.runStart;
       s.peak = s.runPeak;
+      s.kind = s.peak.window.kind ?? 'spike';
+      s.direction = direction(s.peak.window);
       s.alertId = alertId(w.stream, w.model, s.start.ts);
       return this.alert(s, 'open', w);
     }
@@ -68,11 +84,18 @@ export class EpisodeTracker {
     s.belowRun++;
     if (s.belowRun < policy.resolveAfter) return null;
     const resolved = this.alert(s, 'resolved', w);
+    this.close(s);
+    return resolved;
+  }
+
+  private close(s: StreamEpisode): void {
     s.open = false;
     s.start = null;
     s.peak = null;
     s.belowRun = 0;
-    return resolved;
+    s.aboveRun = 0;
+    s.runStart = null;
+    s.runPeak = null;
   }
 
   isOpen(stream: string): boolean {
@@ -89,8 +112,10 @@ export class EpisodeTracker {
     const end = state === 'resolved' ? s.lastAbove! : null;
     const pw = peak.window;
     return {
+      schemaVersion: ALERT_SCHEMA_VERSION,
       alertId: s.alertId,
       state,
+      kind: s.kind,
       stream: current.stream,
       model: current.model,
       score: state === 'resolved' ? current.score : pw.score,
@@ -101,6 +126,9 @@ export class EpisodeTracker {
       startTs: iso(start.ts),
       peakTs: iso(peak.ts),
       endTs: end ? iso(end.ts) : null,
+      detectedAt: iso(current.ts),
+      expected: pw.expected === undefined ? null : round6(pw.expected),
+      deviation: pw.deviation === undefined ? null : round6(pw.deviation),
       peak: {
         score: pw.score,
         values: rows(pw.values, pw.features),
@@ -118,6 +146,12 @@ export function alertId(stream: string, model: string, startTs: number): string 
 
 function iso(ts: number): string {
   return new Date(ts).toISOString();
+}
+
+/** +1 when the window lies above what was expected, -1 below, 0 when nothing says. */
+function direction(w: ScoredWindow): number {
+  if (w.deviation !== undefined) return Math.sign(w.deviation);
+  return w.kind === 'spike' ? 1 : w.kind === 'drop' || w.kind === 'zero' ? -1 : 0;
 }
 
 function rows(flat: Float32Array, features: number): number[][] {

@@ -15,6 +15,7 @@ export function toPipelineModel(model: ScoringModel, backend: string): PipelineM
     features: model.meta.features,
     ...(model.meta.augment ? { augment: model.meta.augment } : {}),
     threshold: model.meta.threshold.value,
+    levelReference: model.meta.training?.summary.mean[0],
     scaleInto: (raw, out, offset) => void scaler.transform(raw, out.subarray(offset, offset + raw.length)),
     unscaleInPlace: (scaled) => void scaler.inverse(scaled, scaled),
     score: (windows, n) => model.score(windows, n),

@@ -4,7 +4,7 @@ import type { Series } from '../data/series.js';
 import { augmentedFeatureCount, augmentedFeatureNames } from './feature-augment.js';
 import { ScoringPipeline } from './pipeline.js';
 import { StreamRouter } from './router.js';
-import type { ScoringConfig } from './score-transform.js';
+import { scoringSchema, type ScoringConfig } from '../config/schema.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { Alert, MetricEvent, Rejected } from './types.js';
 
@@ -13,7 +13,7 @@ export interface ReplayOptions {
   /** Overrides the model's calibrated threshold. */
   threshold?: number;
   policy?: AlertPolicy;
-  /** Post-processing of the reconstruction error (default: SCORING_DEFAULTS, the raw MSE). */
+  /** Post-processing of the reconstruction error (default: MODEL_ONLY_SCORING, the raw MSE). */
   scoring?: ScoringConfig;
   maxBatch?: number;
 }
@@ -40,6 +40,13 @@ export interface ReplayResult {
 export const defaultPolicy: AlertPolicy = { openAfter: 1, resolveAfter: 5 };
 
 /**
+ * A single file replayed with `--model` judges the model alone: its reconstruction error against its
+ * threshold, on the file's own scale. The full detector (seasonal context, level normalisation) is
+ * what a config's stream rule sets up: `replay --config`.
+ */
+export const MODEL_ONLY_SCORING: ScoringConfig = scoringSchema.parse({ method: 'raw', normalize: 'none' });
+
+/**
  * Runs a file through the daemon's scoring pipeline as one stream. Row i becomes an event with
  * index i and the row's timestamp (or i, when the file has none), so alert indices are file rows.
  */
@@ -59,7 +66,7 @@ export async function replaySeries(series: Series, model: PipelineModel, opts: R
   const stream = opts.stream ?? 'replay';
   const pipeline = new ScoringPipeline({
     router: new StreamRouter(
-      [{ match: '**', model: model.name, threshold: opts.threshold, alert: opts.policy ?? defaultPolicy, scoring: opts.scoring }],
+      [{ match: '**', model: model.name, threshold: opts.threshold, alert: opts.policy ?? defaultPolicy, scoring: opts.scoring ?? MODEL_ONLY_SCORING }],
       new Map([[model.name, model]]),
     ),
     models: new Map([[model.name, model]]),

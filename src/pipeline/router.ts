@@ -1,6 +1,5 @@
 import picomatch from 'picomatch';
-import type { AlertPolicy } from '../config/schema.js';
-import { SCORING_DEFAULTS, type ScoringConfig } from './score-transform.js';
+import { SCORING_DEFAULTS, SILENCE_DEFAULTS, type AlertPolicy, type ScoringConfig, type SilencePolicy } from '../config/schema.js';
 
 export interface RouteRule {
   match?: string;
@@ -9,6 +8,7 @@ export interface RouteRule {
   threshold?: number;
   alert: AlertPolicy;
   scoring?: ScoringConfig;
+  silence?: SilencePolicy;
 }
 
 /** What the pipeline needs to know about a model to route and window a stream. */
@@ -24,8 +24,9 @@ export interface Route {
   features: number;
   threshold: number;
   policy: AlertPolicy;
-  /** Absent: SCORING_DEFAULTS. */
-  scoring?: ScoringConfig;
+  scoring: ScoringConfig;
+  /** Cadences without an event before a silence episode opens (0: off). */
+  silenceAfter: number;
 }
 
 /**
@@ -50,6 +51,7 @@ export class StreamRouter {
           threshold: rule.threshold ?? shape.threshold,
           policy: rule.alert,
           scoring: rule.scoring ?? SCORING_DEFAULTS,
+          silenceAfter: rule.silence?.after ?? SILENCE_DEFAULTS.after,
         },
       };
     });

@@ -9,6 +9,11 @@ export interface PipelineModel {
   readonly features: number;
   /** Calendar features the pipeline appends to each event of this model's streams (from the model's metadata). */
   readonly augment?: FeatureAugment;
+  /**
+   * The typical level of the model's training data (its mean): a stream normalised by its own level
+   * is multiplied by this, so the model sees it at the scale it was trained on.
+   */
+  readonly levelReference?: number;
   /** Calibrated threshold from the model's metadata; a stream rule may override it. */
   readonly threshold: number;
   /** Scale one raw window into `out` at `offset` (both row-major [seqStep][features]). */

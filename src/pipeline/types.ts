@@ -39,14 +39,33 @@ export interface ScoredWindow extends Window {
   reconstruction: Float32Array;
   /** Per-step MSE over features, length seqStep. */
   stepErrors: Float32Array;
+  /** Expected value of the newest point (raw units) from the stream's seasonal context, once it knows one. */
+  expected?: number;
+  /** (value − expected) / expected of the newest point. */
+  deviation?: number;
+  /** What the scorer calls the window's anomaly when it is one. */
+  kind?: AlertKind;
+  /** The stream's learned cadence. */
+  cadenceMs?: number;
 }
 
 export type AlertState = 'open' | 'update' | 'resolved';
 
+/**
+ * What kind of misbehaviour an episode is: a value far above (`spike`) or below (`drop`, `zero`) what
+ * the stream sends at this time, a lasting deviation (`shift`), or no events at all (`silence`).
+ */
+export type AlertKind = 'spike' | 'drop' | 'zero' | 'shift' | 'silence';
+
+/** Version of the alert message layout; consumers can tell new fields from old messages. */
+export const ALERT_SCHEMA_VERSION = 2;
+
 export interface Alert {
+  schemaVersion: typeof ALERT_SCHEMA_VERSION;
   /** Deterministic: derived from stream, model and the episode's start. Same episode → same id across open/update/resolved. */
   alertId: string;
   state: AlertState;
+  kind: AlertKind;
   stream: string;
   model: string;
   /** Score of the window that caused this alert message (peak score for open/update; last score for resolved). */
@@ -59,6 +78,12 @@ export interface Alert {
   startTs: string | null;
   peakTs: string | null;
   endTs: string | null;
+  /** Event time at which this message's decision was made (the newest event or watermark the pipeline had seen). */
+  detectedAt: string | null;
+  /** Expected value at the peak from the stream's seasonal context (null while it is learning, and for silences). */
+  expected: number | null;
+  /** Relative deviation (value − expected) / expected at the peak. */
+  deviation: number | null;
   peak: {
     score: number;
     values: number[][];

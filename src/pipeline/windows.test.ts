@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCORING_DEFAULTS } from '../config/schema.js';
 import { StreamWindows } from './windows.js';
 import type { Route } from './router.js';
 import type { Window } from './types.js';
@@ -9,6 +10,8 @@ const route = (seqStep: number, features = 1): Route => ({
   features,
   threshold: 1,
   policy: { openAfter: 1, resolveAfter: 2 },
+  scoring: SCORING_DEFAULTS,
+  silenceAfter: 2,
 });
 
 describe('StreamWindows', () => {

@@ -5,7 +5,7 @@ import type { SeasonalPeriod } from '../../eval/nab-run/defaults.js';
 import { NabInputError } from '../../eval/nab/index.js';
 import type { BackendPreference } from '../../model/backend.js';
 import type { ModelKind, ScalerKind } from '../../model/types.js';
-import type { ScoringConfig } from '../../pipeline/score-transform.js';
+import type { ScoringConfig } from '../../config/schema.js';
 import { UsageError } from '../errors.js';
 import { nabCommand } from './nab-score.js';
 
@@ -105,6 +105,7 @@ export function register(program: Command): void {
               dayOfWeek: opts.dayOfWeek ?? m.dayOfWeek,
             },
             scoring: {
+              ...s,
               method: opts.method,
               window: opts.window,
               shortWindow: opts.shortWindow,

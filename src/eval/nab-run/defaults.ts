@@ -1,4 +1,4 @@
-import type { ScoringConfig } from '../../pipeline/score-transform.js';
+import { scoringSchema, type ScoringConfig } from '../../config/schema.js';
 import type { FileModelOptions } from './file-model.js';
 
 /** The detector `anomalyd nab run` uses unless told otherwise (tuned on the NAB subset; see docs/NAB.md). */
@@ -16,20 +16,18 @@ export const NAB_RUN_DEFAULTS: { model: FileModelOptions; scoring: ScoringConfig
     timeOfDay: false,
     dayOfWeek: false,
   },
-  scoring: {
+  // Only where it differs from the stream rule's defaults (the schema): NAB's files are single
+  // series judged on their own scale, so the model sees raw values (no level normalisation).
+  scoring: scoringSchema.parse({
     method: 'likelihood',
+    normalize: 'none',
     window: 1000,
-    shortWindow: 10,
     learningPeriod: 100,
-    minStdRatio: 0.1,
     suppress: 50,
     spatial: true,
-    spatialTolerance: 0.02,
     // Set per file from `seasonalPeriod` below.
     seasonalPeriod: 0,
-    seasonalDays: 7,
-    seasonalShortWindow: 30,
-  },
+  }),
   seasonalPeriod: 'day',
 };
 

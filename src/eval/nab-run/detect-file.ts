@@ -1,5 +1,5 @@
 import type { PipelineModel } from '../../pipeline/scoring-model.js';
-import type { ScoringConfig } from '../../pipeline/score-transform.js';
+import type { ScoringConfig } from '../../config/schema.js';
 import { replaySeries } from '../../pipeline/replay.js';
 import type { NabDataFile } from './data-files.js';
 

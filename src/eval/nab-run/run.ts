@@ -1,5 +1,5 @@
 import { selectBackend, type BackendPreference } from '../../model/backend.js';
-import type { ScoringConfig } from '../../pipeline/score-transform.js';
+import type { ScoringConfig } from '../../config/schema.js';
 import { NabInputError, probationaryLength, readProfilesFile, readWindowsFile, type NabFileInput } from '../nab/index.js';
 import { listDataFiles, readDataFile } from './data-files.js';
 import { rowsPerDay, type SeasonalPeriod } from './defaults.js';

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  erfc,
-  gaussianTail,
-  likelihood,
-  log10GaussianTail,
-  logLikelihood,
-  SCORING_DEFAULTS,
-  ScoreTransforms,
-  SeasonalDeviation,
-  StreamScoreTransform,
-  ValueRange,
-  type ScoringConfig,
-} from './score-transform.js';
+import { SCORING_DEFAULTS, type ScoringConfig } from '../../config/schema.js';
+import { erfc, gaussianTail, likelihood, log10GaussianTail, logLikelihood } from './gaussian.js';
+import { StreamScorers } from './index.js';
+import { SeasonalDeviation } from './seasonal-deviation.js';
+import { StreamScoreTransform } from './transform.js';
+import { ValueRange } from './value-range.js';
 
 const cfg = (c: Partial<ScoringConfig>): ScoringConfig => ({ ...SCORING_DEFAULTS, ...c });
 const run = (c: Partial<ScoringConfig>, raw: number[]) => {
@@ -147,30 +140,33 @@ describe('seasonal rule', () => {
   });
 
   it('needs a likelihood method in the config schema', async () => {
-    const { streamRuleSchema } = await import('../config/schema.js');
+    const { streamRuleSchema } = await import('../../config/schema.js');
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { seasonalPeriod: 288 } }).success).toBe(false);
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', seasonalPeriod: 288 }, threshold: 0.999 }).success).toBe(true);
     expect(streamRuleSchema.safeParse({ match: '*', model: 'm', scoring: { method: 'likelihood', seasonalPeriod: 288, seasonalDays: 0 }, threshold: 0.999 }).success).toBe(false);
   });
 });
 
-describe('ScoreTransforms', () => {
+describe('StreamScorers', () => {
   it('keeps one state per stream and forgets dropped streams', () => {
-    const t = new ScoreTransforms();
+    const t = new StreamScorers();
     const smoothed = cfg({ method: 'smoothed', shortWindow: 2 });
-    expect(t.apply('a', 2, smoothed)).toBe(2);
-    expect(t.apply('b', 10, smoothed)).toBe(10);
-    expect(t.apply('a', 4, smoothed)).toBe(3);
+    const apply = (stream: string, raw: number) =>
+      t.score(stream, smoothed, { raw, latest: [1], reconstructedLatest: 1, ts: 0, cadenceMs: undefined, level: undefined, errorThreshold: 1 }).score;
+    expect(apply('a', 2)).toBe(2);
+    expect(apply('b', 10)).toBe(10);
+    expect(apply('a', 4)).toBe(3);
     t.drop((s) => s === 'a');
-    expect(t.apply('a', 8, smoothed)).toBe(8);
-    expect(t.apply('b', 0, smoothed)).toBe(5);
+    expect(apply('a', 8)).toBe(8);
+    expect(apply('b', 0)).toBe(5);
   });
 });
 
 describe('stream rule `scoring` in the config schema', () => {
-  it('defaults to the raw MSE and rejects a likelihood without a threshold below 1', async () => {
-    const { streamRuleSchema } = await import('../config/schema.js');
+  it('defaults to the context method and rejects a likelihood without a threshold below 1', async () => {
+    const { streamRuleSchema } = await import('../../config/schema.js');
     expect(streamRuleSchema.parse({ match: '*', model: 'm' }).scoring).toEqual(SCORING_DEFAULTS);
+    expect(SCORING_DEFAULTS.method).toBe('context');
     expect(streamRuleSchema.parse({ match: '*', model: 'm', scoring: { method: 'likelihood', suppress: 50 }, threshold: 0.9999 }).scoring).toEqual({
       ...SCORING_DEFAULTS,
       method: 'likelihood',

@@ -1,0 +1,79 @@
+import type { ContextConfig } from '../../config/schema.js';
+import type { AlertKind } from '../types.js';
+import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
+import { SeasonalProfile } from './seasonal-profile.js';
+
+/**
+ * The `context` scoring method: the autoencoder's reconstruction error, judged against the
+ * stream's own seasonal context.
+ *
+ * A window of five points cannot see a day, so a source that runs at half its usual rate all
+ * afternoon, or at its daytime rate at night, reconstructs well. The context can: each stream
+ * learns what it usually sends at this time of day (SeasonalProfile) and how far it usually strays
+ * from that (sigma, a typical log-deviation). A point is anomalous when it strays far in both
+ * senses, relatively (|value/expected − 1| ≥ minDeviation) and for this stream (|z| ≥ minZ); a
+ * smaller deviation that lasts is caught by a two-sided CUSUM of the z-scores. The score is the
+ * strongest of that evidence in units of its own bar, so it is compared with a threshold of 1.
+ *
+ * While the context is still learning (the first day of a stream, or its first weekend) the
+ * autoencoder decides alone, its error in units of its threshold; with `autoencoderGate` a point
+ * deviation also needs the autoencoder's confirmation afterwards.
+ *
+ * Anomalous points teach the context at a fraction of the rate, so an incident is not learned as
+ * normal while it lasts, yet a lasting change of level becomes the norm within days.
+ */
+export class ContextScorer implements StreamScorer {
+  private profile: SeasonalProfile | null = null;
+  private sigma = NaN;
+  private up = 0;
+  private down = 0;
+
+  constructor(private readonly config: ContextConfig) {}
+
+  score(input: ScoreInput): ScoreOutput {
+    const value = input.latest[0];
+    const errorScore = input.raw / input.errorThreshold;
+    const errorKind: AlertKind = value >= input.reconstructedLatest ? 'spike' : 'drop';
+    const level = input.level;
+    if (input.cadenceMs === undefined || level === undefined) return { score: errorScore, threshold: 1, kind: errorKind };
+    if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) this.profile = new SeasonalProfile(input.cadenceMs);
+
+    const c = this.config;
+    const floor = 0.01 * level;
+    const logValue = Math.log(value + floor);
+    const expectedLog = this.profile.expectedLog(input.ts);
+    if (expectedLog === undefined || Number.isNaN(this.sigma)) {
+      if (expectedLog !== undefined) this.sigma = Math.max(c.minSigma, Math.abs(logValue - expectedLog));
+      this.profile.learn(input.ts, logValue, 0, 0);
+      return { score: errorScore, threshold: 1, kind: errorKind };
+    }
+
+    const residual = logValue - expectedLog;
+    const expected = Math.max(0, Math.exp(expectedLog) - floor);
+    const deviation = (value - expected) / Math.max(expected, floor);
+    const sigma = Math.max(this.sigma, c.minSigma);
+    const z = residual / sigma;
+
+    let point = Math.min(Math.abs(deviation) / c.minDeviation, Math.abs(z) / c.minZ);
+    if (c.autoencoderGate) point = Math.min(point, errorScore);
+    const clipped = Math.max(-c.zClip, Math.min(c.zClip, z));
+    this.up = Math.max(0, this.up + clipped - c.cusumSlack);
+    this.down = Math.max(0, this.down - clipped - c.cusumSlack);
+    const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
+    const score = Math.max(point, sustained);
+    const anomalous = score > 1;
+
+    const rate = anomalous ? c.anomalyRateFactor : 1;
+    const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
+    this.profile.learn(input.ts, logValue, step * c.profileRate, step * c.weekendRate);
+    this.sigma += c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
+
+    const kind: AlertKind = point >= sustained ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : 'shift';
+    return { score, threshold: 1, expected, deviation, kind };
+  }
+}
+
+/** A cadence within 10 % of the profile's keeps the profile; a stream that really changed its cadence starts a new one. */
+function sameCadence(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 0.1 * a;
+}

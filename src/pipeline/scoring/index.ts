@@ -1,0 +1,31 @@
+import type { ScoringConfig } from '../../config/schema.js';
+import { ContextScorer } from './context.js';
+import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
+import { StreamScoreTransform } from './transform.js';
+
+export type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
+export { CadenceTracker } from './cadence.js';
+export { LevelTracker } from './level.js';
+
+/** The scorer of one stream under `config.method`. */
+export function createStreamScorer(config: ScoringConfig): StreamScorer {
+  return config.method === 'context' ? new ContextScorer(config.context) : new StreamScoreTransform(config);
+}
+
+/** The scoring state of every stream; a stream's state starts on its first window (and anew if its rule changes). */
+export class StreamScorers {
+  private readonly streams = new Map<string, { config: ScoringConfig; scorer: StreamScorer }>();
+
+  score(stream: string, config: ScoringConfig, input: ScoreInput): ScoreOutput {
+    let s = this.streams.get(stream);
+    if (s === undefined || s.config !== config) {
+      s = { config, scorer: createStreamScorer(config) };
+      this.streams.set(stream, s);
+    }
+    return s.scorer.score(input);
+  }
+
+  drop(predicate: (stream: string) => boolean): void {
+    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+  }
+}

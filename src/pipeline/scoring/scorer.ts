@@ -1,0 +1,36 @@
+import type { AlertKind } from '../types.js';
+
+/** What a stream's scorer is told about its next window. */
+export interface ScoreInput {
+  /** The window's reconstruction MSE (in the model's scaled space). */
+  raw: number;
+  /** The stream's own values of the window's newest point (one per feature). */
+  latest: ArrayLike<number>;
+  /** The model's reconstruction of the newest point's first value, in raw units. */
+  reconstructedLatest: number;
+  /** Epoch ms of the newest point. */
+  ts: number;
+  /** The stream's learned cadence, when known. */
+  cadenceMs: number | undefined;
+  /** The stream's learned level (see level.ts), when known. */
+  level: number | undefined;
+  /** The reconstruction-error threshold of the stream's route. */
+  errorThreshold: number;
+}
+
+/** What a scorer makes of a window: the score compared with `threshold`, and what explains it. */
+export interface ScoreOutput {
+  score: number;
+  /** The threshold the score is compared with; absent: the route's reconstruction-error threshold. */
+  threshold?: number;
+  /** Expected value of the newest point, in raw units, once the stream's context knows one. */
+  expected?: number;
+  /** (value − expected) / expected. */
+  deviation?: number;
+  kind?: AlertKind;
+}
+
+/** One stream's scoring state under one rule: windows in, scores out, in the stream's order. */
+export interface StreamScorer {
+  score(input: ScoreInput): ScoreOutput;
+}

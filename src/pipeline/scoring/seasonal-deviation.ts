@@ -1,0 +1,35 @@
+/**
+ * |x − median of the values 1…`seasons` periods earlier|, over as many seasons as have been seen;
+ * null until one full period has been seen.
+ */
+export class SeasonalDeviation {
+  private readonly ring: Float64Array;
+  private count = 0;
+  private readonly previous: number[] = [];
+
+  constructor(
+    private readonly period: number,
+    private readonly seasons: number,
+  ) {
+    this.ring = new Float64Array(period * seasons);
+  }
+
+  next(x: number): number | null {
+    const size = this.ring.length;
+    this.previous.length = 0;
+    for (let k = 1; k <= this.seasons && k * this.period <= this.count; k++) {
+      this.previous.push(this.ring[(this.count - k * this.period) % size]);
+    }
+    this.ring[this.count % size] = x;
+    this.count++;
+    if (this.previous.length === 0) return null;
+    return Math.abs(x - median(this.previous));
+  }
+}
+
+function median(xs: number[]): number {
+  xs.sort((a, b) => a - b);
+  const h = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
+}
+

@@ -1,0 +1,123 @@
+import TinyQueue from 'tinyqueue';
+import { alertId } from './episodes.js';
+import { CadenceTracker } from './scoring/cadence.js';
+import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
+
+interface StreamActivity {
+  model: string;
+  /** Cadences without an event before a silence opens (0: never). */
+  after: number;
+  cadence: CadenceTracker;
+  lastTs: number;
+  lastIndex: number;
+  /** Wall-clock ms when the newest event arrived (the daemon's clock; replays leave it unset). */
+  lastArrival: number | undefined;
+  silence: { startTs: number; alertId: string; missed: number } | null;
+}
+
+/**
+ * Notices sources that stop reporting. Each stream's cadence is learned from its own events; once
+ * no event came for `after` cadences (plus one, for events of the same moment still on their way)
+ * a `silence` episode opens, dated at the first missing event, and it resolves when events return.
+ *
+ * "Now" is event time: the newest timestamp of any stream (the watermark), so a replay finds the
+ * same silences as the live daemon. The daemon also passes the wall clock, measured against each
+ * stream's last arrival, so a source is caught even when every stream of its partition goes quiet.
+ */
+export class SilenceTracker {
+  private readonly streams = new Map<string, StreamActivity>();
+  private watermark = -Infinity;
+  /**
+   * When each stream falls silent by event time if nothing else arrives: one entry per event, the
+   * stale ones (the stream reported again since) skipped when they come due. Checking only what is
+   * due keeps the cost per event logarithmic, however many streams there are.
+   */
+  private readonly deadlines = new TinyQueue<{ at: number; stream: string; lastTs: number }>([], (a, b) => a.at - b.at);
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  cadenceOf(stream: string): number | undefined {
+    return this.streams.get(stream)?.cadence.cadenceMs;
+  }
+
+  /** An accepted event of `stream`; adds the `resolved` message to `out` when it ends a silence. */
+  observe(stream: string, model: string, after: number, ts: number, index: number, arrival: number | undefined, out: Alert[]): void {
+    let s = this.streams.get(stream);
+    if (s === undefined) {
+      s = { model, after, cadence: new CadenceTracker(), lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null };
+      this.streams.set(stream, s);
+    }
+    if (s.silence !== null) {
+      out.push(this.alert(stream, s, 'resolved', ts));
+      s.silence = null;
+    }
+    s.model = model;
+    s.after = after;
+    s.cadence.observe(ts);
+    s.lastTs = ts;
+    s.lastIndex = index;
+    s.lastArrival = arrival;
+    const cadence = s.cadence.cadenceMs;
+    if (cadence !== undefined && after > 0) this.deadlines.push({ at: ts + (after + 1) * cadence, stream, lastTs: ts });
+    if (ts > this.watermark) {
+      this.watermark = ts;
+      this.dueByEventTime(out);
+    }
+  }
+
+  /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */
+  checkWallClock(wallNow: number, out: Alert[]): void {
+    for (const [stream, s] of this.streams) {
+      const cadence = s.cadence.cadenceMs;
+      if (s.silence !== null || s.after <= 0 || cadence === undefined || s.lastArrival === undefined) continue;
+      if (wallNow - s.lastArrival >= (s.after + 1) * cadence) this.open(stream, s, cadence, wallNow - s.lastArrival, wallNow, out);
+    }
+  }
+
+  private dueByEventTime(out: Alert[]): void {
+    for (let next = this.deadlines.peek(); next !== undefined && next.at <= this.watermark; next = this.deadlines.peek()) {
+      this.deadlines.pop();
+      const s = this.streams.get(next.stream);
+      if (s === undefined || s.lastTs !== next.lastTs || s.silence !== null) continue;
+      const cadence = s.cadence.cadenceMs!;
+      this.open(next.stream, s, cadence, this.watermark - s.lastTs, this.watermark, out);
+    }
+  }
+
+  private open(stream: string, s: StreamActivity, cadence: number, elapsed: number, at: number, out: Alert[]): void {
+    const startTs = s.lastTs + cadence;
+    s.silence = { startTs, alertId: alertId(stream, `${s.model}\u0000silence`, startTs), missed: Math.floor(elapsed / cadence) - 1 };
+    out.push(this.alert(stream, s, 'open', at));
+  }
+
+  drop(predicate: (stream: string) => boolean): void {
+    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+  }
+
+  private alert(stream: string, s: StreamActivity, state: 'open' | 'resolved', at: number): Alert {
+    const silence = s.silence!;
+    const startTs = new Date(silence.startTs).toISOString();
+    return {
+      schemaVersion: ALERT_SCHEMA_VERSION,
+      alertId: silence.alertId,
+      state,
+      kind: 'silence',
+      stream,
+      model: s.model,
+      score: silence.missed,
+      threshold: s.after,
+      startIndex: s.lastIndex + 1,
+      peakIndex: s.lastIndex + 1,
+      endIndex: state === 'resolved' ? s.lastIndex : null,
+      startTs,
+      peakTs: startTs,
+      endTs: state === 'resolved' ? new Date(at).toISOString() : null,
+      detectedAt: new Date(at).toISOString(),
+      expected: null,
+      deviation: null,
+      peak: { score: silence.missed, values: [], reconstruction: [], stepErrors: [] },
+    };
+  }
+}
