@@ -82,7 +82,7 @@ export async function replayEvents<S>(
   for await (const item of input) {
     if (failure !== undefined) break;
     result.events++;
-    if (!('rejected' in item) && (result.watermark === null || item.ts > result.watermark)) result.watermark = item.ts;
+    if ('stream' in item && (result.watermark === null || item.ts > result.watermark)) result.watermark = item.ts;
     events.next(item);
     if (failure === undefined && result.events - completed >= opts.maxInFlight) await new Promise<void>((r) => (resume = r));
   }
