@@ -74,7 +74,7 @@ async function evaluateIncidents(opts: EvaluateCliOptions): Promise<void> {
     config: opts.config!,
     input: opts.input,
     backend: opts.backend,
-    onScored: traces && ((w, value) => traces.add(w.stream, w.ts, value[0], w.score, w.threshold)),
+    onScored: traces && ((w, value) => traces.add(w.stream, w.ts, value[0], w.expected, w.score, w.threshold)),
   });
   if (opts.alerts) writeFileSync(opts.alerts, result.alerts.map((a) => JSON.stringify(a) + '\n').join(''));
   const { opens, untimed } = opensOf(result.alerts);

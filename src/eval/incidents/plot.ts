@@ -6,10 +6,12 @@ import { logger } from '../../log.js';
 import type { Alert } from '../../pipeline/types.js';
 import type { EpisodeOpen, IncidentLabels, IncidentScore, LabelledRange, ScoredIncident } from './score.js';
 
-/** One stream's scored windows as the replay saw them: time, newest value, score. */
+/** One stream's scored windows as the replay saw them: time, newest value, what the detector expected there, score. */
 export interface StreamTrace {
   ts: number[];
   value: number[];
+  /** NaN where the stream's scoring gives no expected value. */
+  expected: number[];
   score: number[];
   threshold: number;
 }
@@ -18,14 +20,15 @@ export interface StreamTrace {
 export class StreamTraces {
   private readonly traces = new Map<string, StreamTrace>();
 
-  add(stream: string, ts: number, value: number, score: number, threshold: number): void {
+  add(stream: string, ts: number, value: number, expected: number | undefined, score: number, threshold: number): void {
     let t = this.traces.get(stream);
     if (t === undefined) {
-      t = { ts: [], value: [], score: [], threshold };
+      t = { ts: [], value: [], expected: [], score: [], threshold };
       this.traces.set(stream, t);
     }
     t.ts.push(ts);
     t.value.push(value);
+    t.expected.push(expected ?? NaN);
     t.score.push(score);
     t.threshold = threshold;
   }
@@ -74,13 +77,16 @@ export async function plotIncidents(
     const spans = (ranges: readonly { start: number; end: number }[]) =>
       ranges.filter((r) => r.end >= from && r.start <= to).flatMap((r) => rowSpan(ts, r.start, r.end));
     const file = join(dir, name);
+    const expected = trace.expected.slice(first, last + 1);
+    // The expected value is drawn as a second line when the stream's scoring gives one (vega leaves NaN points out).
+    const withExpected = expected.some((e) => !Number.isNaN(e));
     await writeScoreChart(
       {
         title,
         subtitle,
         timestamps: ts,
-        values: trace.value.slice(first, last + 1).map((v) => [v]),
-        columns: ['value'],
+        values: trace.value.slice(first, last + 1).map((v, i) => (withExpected ? [v, expected[i]] : [v])),
+        columns: withExpected ? ['value', 'expected'] : ['value'],
         scores: trace.score.slice(first, last + 1),
         threshold: trace.threshold,
         episodes: spans(episodes.get(stream) ?? []),
