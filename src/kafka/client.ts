@@ -32,11 +32,17 @@ export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
       kafkaLog[retriedByKafkajs ? 'debug' : (levels[level] ?? 'info')]({ ...extra, namespace }, message);
     },
   };
-  if (cfg.ssl === true) options.ssl = true;
+  return new Kafka({ ...options, ...kafkaJsSecurity(cfg) });
+}
+
+/** kafkajs' `ssl` and `sasl` options from anomalyd's kafka config (certificate files are read here). */
+export function kafkaJsSecurity(cfg: Pick<KafkaConfig, 'ssl' | 'sasl'>): Pick<KafkaJsConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaJsConfig, 'ssl' | 'sasl'> = {};
+  if (cfg.ssl === true) out.ssl = true;
   else if (cfg.ssl) {
     const read = (f?: string) => (f ? readFileSync(f, 'utf8') : undefined);
-    options.ssl = { ca: read(cfg.ssl.ca), cert: read(cfg.ssl.cert), key: read(cfg.ssl.key), rejectUnauthorized: cfg.ssl.rejectUnauthorized };
+    out.ssl = { ca: read(cfg.ssl.ca), cert: read(cfg.ssl.cert), key: read(cfg.ssl.key), rejectUnauthorized: cfg.ssl.rejectUnauthorized };
   }
-  if (cfg.sasl) options.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions;
-  return new Kafka(options);
+  if (cfg.sasl) out.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions;
+  return out;
 }

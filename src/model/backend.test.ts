@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { activeBackend, selectBackend } from './backend.js';
+import { restoreUtilForTfjsNode } from './tfjs-node-compat.js';
 
 describe('selectBackend', () => {
   it('activates an explicitly requested backend, logs why, and is idempotent', async () => {
@@ -19,6 +20,7 @@ describe('selectBackend', () => {
 
   it('picks tensorflow when its native binding loads, else wasm, and refuses an unavailable explicit choice', async () => {
     let nativeLoads = true;
+    restoreUtilForTfjsNode();
     try {
       await import('@tensorflow/tfjs-node' as string);
     } catch {

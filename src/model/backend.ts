@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { restoreUtilForTfjsNode } from './tfjs-node-compat.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -25,6 +26,7 @@ let selected: { name: BackendName; reason: string } | null = null;
 async function tryTensorflow(): Promise<string | null> {
   // TensorFlow's native library logs informational lines to stderr unless told otherwise.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  restoreUtilForTfjsNode();
   try {
     await import(TFJS_NODE);
   } catch (err) {
@@ -35,7 +37,16 @@ async function tryTensorflow(): Promise<string | null> {
   if (!tf.findBackendFactory('tensorflow')) {
     return '@tensorflow/tfjs-node loaded a different copy of @tensorflow/tfjs-core (duplicate in node_modules)';
   }
-  return (await tf.setBackend('tensorflow')) ? null : 'the tensorflow backend failed to initialise';
+  if (!(await tf.setBackend('tensorflow'))) return 'the tensorflow backend failed to initialise';
+  // A binding can load and still fail at its first op (a Node.js API it relies on is gone, a C API
+  // symbol is missing): one op now, so `auto` falls back instead of failing at the first batch.
+  try {
+    const got = tf.tidy(() => tf.square(tf.tensor1d([1, 2, 3])).dataSync());
+    if (Array.from(got).join() !== '1,4,9') return `the tensorflow backend computed square([1,2,3]) as ${Array.from(got).join()}`;
+  } catch (err) {
+    return `the tensorflow backend fails its first op: ${firstLine(err)}`;
+  }
+  return null;
 }
 
 let wasmPathsSet = false;

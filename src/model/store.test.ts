@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, truncateSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, mkdirSync, truncateSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAutoencoder } from './architectures.js';
 import { selectBackend } from './backend.js';
+import { MODEL_LIMITS } from './limits.js';
 import { loadModel, saveModel } from './store.js';
 import type { ModelMetadata } from './types.js';
 
@@ -155,5 +156,61 @@ describe('model store', () => {
     m6.dispose();
     writeFileSync(join(shape, 'anomalyd.json'), JSON.stringify(metadata(10, 2)));
     expect(await loadError(shape)).toBe(`${shape}: anomalyd.json says seqStep 10, features 2, but the model's input is [5, 2]`);
+  });
+});
+
+describe('crafted model directories', () => {
+  async function craft(name: string, edit: (json: { modelTopology: any; weightsManifest: any[] }) => void): Promise<string> {
+    const { dir, model } = await saved(name);
+    model.dispose();
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    edit(json);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    return dir;
+  }
+
+  it('refuses weight paths that leave the model directory: "..", absolute paths, URLs, symlinks', async () => {
+    const outside = join(root, 'outside.bin');
+    writeFileSync(outside, new Uint8Array(16));
+    const dotdot = await craft('dotdot', (j) => (j.weightsManifest[0].paths = ['../outside.bin']));
+    expect(await loadError(dotdot)).toBe(
+      `${join(dotdot, 'model.json')}: weightsManifest[0].paths[0] is "../outside.bin": weight files must be inside the model directory (no absolute paths, URLs or "..")`,
+    );
+    const absolute = await craft('absolute', (j) => (j.weightsManifest[0].paths = [outside]));
+    expect(await loadError(absolute)).toMatch(/weightsManifest\[0\]\.paths\[0\] is ".*outside\.bin": weight files must be inside the model directory/);
+    const url = await craft('url', (j) => (j.weightsManifest[0].paths = ['file:///etc/passwd']));
+    expect(await loadError(url)).toMatch(/paths\[0\] is "file:\/\/\/etc\/passwd": weight files must be inside/);
+    const linked = await craft('symlink', (j) => (j.weightsManifest[0].paths = ['weights-link.bin']));
+    symlinkSync(outside, join(linked, 'weights-link.bin'));
+    expect(await loadError(linked)).toBe(
+      `${join(linked, 'model.json')}: weightsManifest[0].paths[0] is "weights-link.bin", which resolves to ${realpathSync(outside)}, outside the model directory`,
+    );
+    // A symlink that stays inside is fine.
+    const inside = await craft('symlink-inside', (j) => (j.weightsManifest[0].paths = ['link.bin']));
+    symlinkSync(join(inside, 'weights.bin'), join(inside, 'link.bin'));
+    const loaded = await loadModel(inside);
+    loaded.model.dispose();
+  });
+
+  it('checks layer sizes, input shapes and weight shapes against the limits before allocating', async () => {
+    const units = await craft('huge-units', (j) => (j.modelTopology.config.layers[0].config.units = 100_000_000));
+    expect(await loadError(units)).toBe(
+      `${join(units, 'model.json')}: modelTopology.config.layers[0].config.units is 100000000, expected an integer from 1 to ${MODEL_LIMITS.layerWidth}`,
+    );
+    const input = await craft('huge-input', (j) => {
+      const layer = j.modelTopology.config.layers[0].config;
+      layer[layer.batch_input_shape ? 'batch_input_shape' : 'batchInputShape'] = [null, 5, 1e9];
+    });
+    expect(await loadError(input)).toMatch(/modelTopology\.config\.layers\[0\]\.config\.batch_input_shape is \[null,5,1000000000\], expected up to 8 dimensions/);
+    const weights = await craft('huge-weights', (j) => (j.weightsManifest[0].weights[1].shape = [1e5, 1e5]));
+    expect(await loadError(weights)).toMatch(
+      new RegExp(`model\\.json: weightsManifest\\[0\\]\\.weights\\[1\\] \\(.*\\)\\.shape \\[100000, 100000\\] has 10000000000 elements, above the limit of ${MODEL_LIMITS.tensorElements}`),
+    );
+    const negative = await craft('negative-shape', (j) => (j.weightsManifest[0].weights[0].shape = [-1, 12]));
+    expect(await loadError(negative)).toMatch(/weights\[0\] \(.*\)\.shape is \[-1,12\], expected a list of non-negative integers/);
+    const { dir: longMeta, model } = await saved('huge-seqstep');
+    model.dispose();
+    writeFileSync(join(longMeta, 'anomalyd.json'), JSON.stringify(metadata(MODEL_LIMITS.seqStep + 1, 2)));
+    expect(await loadError(longMeta)).toBe(`${join(longMeta, 'anomalyd.json')}: seqStep is ${MODEL_LIMITS.seqStep + 1}, above the limit of ${MODEL_LIMITS.seqStep}`);
   });
 });

@@ -1,27 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseModelMetadata } from './metadata.js';
+import { inspectModelDir, METADATA_JSON, MODEL_JSON, ModelStoreError, WEIGHTS_BIN } from './model-dir.js';
 import type { ModelMetadata } from './types.js';
 
-export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
-export const METADATA_JSON = 'anomalyd.json';
-
-/** A model directory that cannot be loaded; the message names the directory or file and why. */
-export class ModelStoreError extends Error {
-  override name = 'ModelStoreError';
-}
-
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, complex64: 8 };
-
-function weightBytes(spec: tf.io.WeightsManifestEntry): number {
-  const count = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const size = DTYPE_BYTES[dtype];
-  if (size === undefined) throw new Error(`weight "${spec.name}" has unsupported dtype ${dtype}`);
-  return count * size;
-}
+export { loadMetadata, ModelStoreError, METADATA_JSON, MODEL_JSON, WEIGHTS_BIN } from './model-dir.js';
 
 /** Writes model.json + weights.bin (the standard tfjs LayersModel layout) and anomalyd.json into `dir`. */
 export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelMetadata): Promise<void> {
@@ -45,59 +28,23 @@ export async function saveModel(dir: string, model: tf.LayersModel, meta: ModelM
   await writeFile(join(dir, METADATA_JSON), JSON.stringify(meta, null, 2) + '\n');
 }
 
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelStoreError(`${file}: ${code === 'ENOENT' ? `missing (every model directory needs ${what})` : (err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ModelStoreError(`${file}: corrupt JSON: ${(err as Error).message}`);
-  }
-}
-
-/** Reads and validates anomalyd.json in `dir`. */
-export async function loadMetadata(dir: string): Promise<ModelMetadata> {
-  const file = join(dir, METADATA_JSON);
-  const parsed = parseModelMetadata(await readJson(file, 'anomalyd.json metadata'));
-  if (!parsed.ok) throw new ModelStoreError(`${file}: invalid metadata:\n  ${parsed.problems.join('\n  ')}`);
-  return parsed.meta;
-}
-
 /**
  * Loads a model directory: a standard tfjs LayersModel (model.json + weight shards, as written by
- * saveModel or by tensorflowjs_converter from Keras) plus anomalyd.json. Checks that the weight
- * files hold exactly the bytes the manifest describes and that the metadata matches the model's shape.
+ * saveModel or by tensorflowjs_converter from Keras) plus anomalyd.json. inspectModelDir checks
+ * sizes and weight paths first; then the weight files must hold exactly the bytes the manifest
+ * describes and the metadata must match the model's shape.
  */
 export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; meta: ModelMetadata }> {
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new ModelStoreError(`${dir}: not a directory (expected a model directory)`);
-  } catch (err) {
-    if (err instanceof ModelStoreError) throw err;
-    throw new ModelStoreError(`${dir}: model directory does not exist`);
-  }
-  const modelFile = join(dir, MODEL_JSON);
-  const json = (await readJson(modelFile, 'model.json')) as Partial<tf.io.ModelJSON>;
-  if (typeof json !== 'object' || json === null || !json.modelTopology) {
-    throw new ModelStoreError(`${modelFile}: not a tfjs layers model (no modelTopology)`);
-  }
-  if (!Array.isArray(json.weightsManifest)) throw new ModelStoreError(`${modelFile}: no weightsManifest`);
-  const meta = await loadMetadata(dir);
+  const { json, meta, modelFile, weightFiles, weightBytes } = await inspectModelDir(dir);
 
   let model: tf.LayersModel;
   try {
-    const artifacts = await tf.io.getModelArtifactsForJSON(json as tf.io.ModelJSON, async (manifest) => {
+    const artifacts = await tf.io.getModelArtifactsForJSON(json, async (manifest) => {
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
-      for (const group of manifest) {
-        const expected = group.weights.reduce((sum, w) => sum + weightBytes(w), 0);
+      for (const [g, group] of manifest.entries()) {
         const parts: Uint8Array[] = [];
-        for (const p of group.paths) {
-          const file = join(dir, p);
+        for (const file of weightFiles[g]) {
           try {
             parts.push(await readFile(file));
           } catch {
@@ -105,9 +52,9 @@ export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; m
           }
         }
         const actual = parts.reduce((sum, b) => sum + b.byteLength, 0);
-        if (actual !== expected) {
+        if (actual !== weightBytes[g]) {
           throw new ModelStoreError(
-            `${join(dir, group.paths.join(', '))}: weights size mismatch: ${actual} bytes on disk, ${MODEL_JSON} describes ${expected}`,
+            `${join(dir, group.paths.join(', '))}: weights size mismatch: ${actual} bytes on disk, ${MODEL_JSON} describes ${weightBytes[g]}`,
           );
         }
         specs.push(...group.weights);

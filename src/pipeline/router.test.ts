@@ -30,4 +30,19 @@ describe('StreamRouter', () => {
   it('refuses a rule naming a model that is not loaded', () => {
     expect(() => new StreamRouter([{ match: '*', model: 'nope', alert }], models)).toThrow(/streams\[0\]\.model/);
   });
+
+  it('matches a catastrophic-backtracking pattern on a linear-time engine', () => {
+    // On a backtracking engine ^(a+)+$ against a run of "a" ending in "!" tries every way to split
+    // the run: 2^27 for this id, and the 5000-character one would never finish.
+    const r = new StreamRouter(
+      [
+        { regex: '^(a+)+$', model: 'proxy', alert },
+        { match: '*', model: 'fw', alert },
+      ],
+      models,
+    );
+    expect(r.route('a'.repeat(27) + '!')).toMatchObject({ model: 'fw' });
+    expect(r.route('a'.repeat(5000) + '!')).toMatchObject({ model: 'fw' });
+    expect(r.route('a'.repeat(27))).toMatchObject({ model: 'proxy' });
+  });
 });

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import { SCORING_DEFAULTS, SILENCE_DEFAULTS, type AlertPolicy, type ScoringConfig, type SilencePolicy } from '../config/schema.js';
+import { compileStreamRegex } from './stream-regex.js';
 
 export interface RouteRule {
   match?: string;
@@ -41,7 +42,7 @@ export class StreamRouter {
     this.compiled = rules.map((rule, i) => {
       const shape = models.get(rule.model);
       if (!shape) throw new Error(`streams[${i}].model: no model named "${rule.model}" is loaded`);
-      const test = rule.regex !== undefined ? regexTest(new RegExp(rule.regex)) : picomatch(rule.match ?? '*', { dot: true });
+      const test = rule.regex !== undefined ? compileStreamRegex(rule.regex) : picomatch(rule.match ?? '*', { dot: true });
       return {
         test,
         route: {
@@ -65,8 +66,4 @@ export class StreamRouter {
     }
     return route;
   }
-}
-
-function regexTest(re: RegExp): (s: string) => boolean {
-  return (s) => re.test(s);
 }

@@ -53,9 +53,10 @@ export type AlertState = 'open' | 'update' | 'resolved';
 
 /**
  * What kind of misbehaviour an episode is: a value far above (`spike`) or below (`drop`, `zero`) what
- * the stream sends at this time, a lasting deviation (`shift`), or no events at all (`silence`).
+ * the stream sends at this time, a lasting deviation (`shift`), a daily rhythm gone (`flat`), or no
+ * events at all (`silence`).
  */
-export type AlertKind = 'spike' | 'drop' | 'zero' | 'shift' | 'silence';
+export type AlertKind = 'spike' | 'drop' | 'zero' | 'shift' | 'flat' | 'silence';
 
 /** Version of the alert message layout; consumers can tell new fields from old messages. */
 export const ALERT_SCHEMA_VERSION = 2;

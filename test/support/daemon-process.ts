@@ -85,6 +85,10 @@ export function writeTestConfig(opts: {
   groupId: string;
   /** Glob of the one stream rule. */
   match?: string;
+  /** More lines of the `kafka` section (indented two spaces), e.g. ssl and sasl. */
+  kafka?: string;
+  /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
+  metrics?: string;
   extra?: string;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
@@ -95,7 +99,7 @@ export function writeTestConfig(opts: {
   brokers: ${opts.brokers}
   clientId: anomalyd-test
   groupId: ${opts.groupId}
-input:
+${opts.kafka ?? ''}input:
   topics: [${opts.input}]
   fromBeginning: true
 alerts:
@@ -105,7 +109,7 @@ deadLetter:
 metrics:
   host: 127.0.0.1
   port: 0
-inference:
+${opts.metrics ?? ''}inference:
   maxBatch: 512
   maxLatencyMs: 20
 daemon:

@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon/daemon.js';
-import { createKafka } from '../../kafka/client.js';
+import { createKafka, kafkaJsSecurity } from '../../kafka/client.js';
 import { startLocalKafka } from '../../kafka/local-broker/index.js';
+import { brokersFromEnv } from '../../kafka/local-broker/from-env.js';
 import { repoRoot } from '../../kafka/local-broker/repo-root.js';
 import { ensureTopics } from '../../kafka/topics.js';
 import { createLogger, setLogger } from '../../log.js';
@@ -12,6 +13,7 @@ import { loadPipelineModels } from '../../pipeline/load-models.js';
 import type { Alert } from '../../pipeline/types.js';
 import { alertLine } from '../demo/alert-line.js';
 import { demoStreams, demoValue, loadDemoSeries, type DemoStream } from '../demo/traffic.js';
+import { UsageError } from '../errors.js';
 import { parsePositiveInt } from '../options.js';
 
 interface DemoOptions {
@@ -20,6 +22,8 @@ interface DemoOptions {
   rate: number;
   duration?: number;
   data: string;
+  trafficOnly?: boolean;
+  spikeEvery?: number;
 }
 
 const STEP_MS = 30 * 60 * 1000;
@@ -33,14 +37,38 @@ export function register(program: Command): void {
     .option('--rate <n>', 'events per second per stream (each event is 30 minutes of EPS)', parsePositiveInt, 20)
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', parsePositiveInt)
     .option('--data <dir>', 'folder with the reference EPS series', resolve(repoRoot(), '..', 'shared', 'data', 'eps'))
+    .option('--spike-every <n>', 'repeat each spiked stream\'s spike every n events (default: once)', parsePositiveInt)
+    .option(
+      '--traffic-only',
+      'only stream the traffic into the configured input topic of the brokers the config names and print the alerts: no local broker, no daemon (the docker compose traffic service)',
+    )
     .action(async (opts: DemoOptions) => {
       const log = createLogger(process.env.ANOMALYD_LOG_LEVEL === undefined ? 'warn' : undefined);
       setLogger(log);
       const say = (m: string) => process.stderr.write(`demo: ${m}\n`);
+      const { series, from } = loadDemoSeries(opts.data);
+      const spiky = Math.max(1, Math.floor(opts.streams / 3));
+      const streams = demoStreams(opts.streams, series, spiky, 40);
+      const lastSpike = Math.max(...streams.flatMap((s) => [...s.spikes]));
+      if (opts.spikeEvery !== undefined && opts.spikeEvery <= lastSpike) {
+        throw new UsageError(`--spike-every ${opts.spikeEvery}: must be above ${lastSpike}, the event of the last stream's first spike`);
+      }
 
-      say('starting a local Kafka broker (the first run downloads Apache Kafka from Maven Central)…');
-      const broker = await startLocalKafka({ onProgress: (m) => say(m) });
-      say(`broker ready at ${broker.brokers.join(',')} (${broker.how})`);
+      // TLS and SASL come from the config file; they apply to a cluster named by KAFKA_BROKERS
+      // (e.g. `anomalyd kafka-local --secure`), since the broker the demo starts itself is plaintext.
+      const preview = loadConfig(opts.config, { ...process.env, KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092' }).config.kafka;
+      const secured = preview.ssl !== false || preview.sasl !== undefined;
+      if (secured && !brokersFromEnv(process.env)) {
+        throw new UsageError(
+          `${opts.config} sets kafka.ssl or kafka.sasl, but the broker the demo starts is plaintext: start a secured one with \`anomalyd kafka-local --secure\` and give its bootstrap address as KAFKA_BROKERS (docs/SECURITY.md)`,
+        );
+      }
+      let broker: Awaited<ReturnType<typeof startLocalKafka>> | undefined;
+      if (!opts.trafficOnly) {
+        say(secured ? `using the cluster at KAFKA_BROKERS (TLS: ${preview.ssl !== false}, SASL: ${preview.sasl?.mechanism ?? 'none'})…` : 'starting a local Kafka broker (the first run downloads Apache Kafka from Maven Central)…');
+        broker = await startLocalKafka({ onProgress: (m) => say(m), clientSecurity: kafkaJsSecurity(preview) });
+        say(`broker ready at ${broker.brokers.join(',')} (${broker.how})`);
+      }
       let daemon: Daemon | undefined;
       let stopping = false;
       let producer: Producer | undefined;
@@ -57,17 +85,17 @@ export function register(program: Command): void {
         await producer?.disconnect().catch(() => {});
         const code = (await daemon?.stop(why)) ?? 0;
         await printer?.stop();
-        await broker.stop();
+        await broker?.stop();
         say(`sent ${sent} events in ${secs.toFixed(1)} s (${(sent / secs).toFixed(0)} events/s), ${printer?.count ?? 0} alert message(s), ${printer?.deadLetters ?? 0} dead letter(s)`);
         process.exit(code);
       };
       process.on('SIGINT', () => void cleanup('Ctrl-C'));
       process.on('SIGTERM', () => void cleanup('SIGTERM'));
 
-      const loaded = loadConfig(opts.config, { ...process.env, KAFKA_BROKERS: broker.brokers.join(',') });
+      const loaded = loadConfig(opts.config, broker ? { ...process.env, KAFKA_BROKERS: broker.brokers.join(',') } : process.env);
       const { config } = loaded;
       config.input.fromBeginning = true;
-      if (broker.how === 'env') {
+      if (broker?.how === 'env') {
         // An existing cluster: keep demo traffic out of the real topics and consumer group.
         const run = `demo-${Date.now().toString(36)}`;
         config.input.topics = [`${config.input.topics[0]}.${run}`];
@@ -86,18 +114,19 @@ export function register(program: Command): void {
       ]);
       await admin.disconnect();
 
-      const models = await loadPipelineModels(loaded.modelDirs, config.inference.backend, log);
-      say(`models: ${[...models.values()].map((m) => `${m.name} (${m.backend}, seqStep ${m.seqStep}, threshold ${m.threshold.toFixed(4)})`).join(', ')}`);
-      daemon = new Daemon({ loaded, models, log });
-      await daemon.start();
-      if (daemon.metricsUrl) say(`metrics at ${daemon.metricsUrl}/metrics`);
+      if (opts.trafficOnly) {
+        say(`traffic only: into ${config.input.topics[0]} on ${config.kafka.brokers.join(',')}; the daemon runs elsewhere`);
+      } else {
+        const models = await loadPipelineModels(loaded.modelDirs, config.inference.backend, log);
+        say(`models: ${[...models.values()].map((m) => `${m.name} (${m.backend}, seqStep ${m.seqStep}, threshold ${m.threshold.toFixed(4)})`).join(', ')}`);
+        daemon = new Daemon({ loaded, models, log });
+        await daemon.start();
+        if (daemon.metricsUrl) say(`metrics at ${daemon.metricsUrl}/metrics`);
+      }
 
       printer = await startAlertPrinter(kafka, config.alerts.topic, config.deadLetter.topic);
-      const { series, from } = loadDemoSeries(opts.data);
-      const spiky = Math.max(1, Math.floor(opts.streams / 3));
-      const streams = demoStreams(opts.streams, series, spiky, 40);
       say(`streaming ${opts.streams} log sources from ${from} at ${opts.rate} events/s each; spikes in ${streams.filter((s) => s.spikes.size > 0).map((s) => s.id).join(', ')}`);
-      say('every ~15 s one malformed event is sent, to show the dead-letter topic. Ctrl-C to stop.');
+      say('one malformed event after ~10 s and then every ~15 s, to show the dead-letter topic. Ctrl-C to stop.');
 
       producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
@@ -110,9 +139,10 @@ export function register(program: Command): void {
         if (stopping) return;
         const messages = streams.map((s: DemoStream) => ({
           key: s.id,
-          value: JSON.stringify({ stream: s.id, ts: new Date(t0 + n * STEP_MS).toISOString(), value: demoValue(s, n) }),
+          value: JSON.stringify({ stream: s.id, ts: new Date(t0 + n * STEP_MS).toISOString(), value: demoValue(s, n, opts.spikeEvery) }),
         }));
-        if (n > 0 && n % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
+        // The first one early, so a short run (--duration 20) shows one even when ticks run late.
+        if (n >= opts.rate * 10 && (n - opts.rate * 10) % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
         n++;
         sent += messages.length;
         sending = sending.then(() => producer!.send({ topic: config.input.topics[0], messages })).catch((err: Error) => say(`produce failed: ${err.message}`));

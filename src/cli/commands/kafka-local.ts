@@ -10,6 +10,7 @@ interface KafkaLocalOptions {
   cache?: string;
   prepareOnly?: boolean;
   via: string;
+  secure?: boolean;
 }
 
 const VIA = ['auto', 'testcontainers', 'maven'] as const;
@@ -38,9 +39,10 @@ export function register(program: Command): void {
     .description(
       'run a single-node Kafka broker in the foreground for development and tests; prints "bootstrap=HOST:PORT" on stdout once it accepts clients, stops on SIGINT/SIGTERM',
     )
-    .option('--port <n>', 'PLAINTEXT port on 127.0.0.1 (default: a free port)')
+    .option('--port <n>', 'client port on 127.0.0.1 (default: a free port)')
     .option('--cache <dir>', 'where Kafka jars from Maven Central are kept (default: .cache/kafka in the repository)')
     .option('--via <how>', `auto (KAFKA_BROKERS, else Docker, else Maven), testcontainers or maven`, 'auto')
+    .option('--secure', 'SASL_SSL client listener: a generated CA, SCRAM-SHA-512 credentials; also prints ca=, username=, password=')
     .option('--prepare-only', 'only fetch the Kafka jars into the cache, then exit')
     .action(async (opts: KafkaLocalOptions) => {
       const log = logger().child({ cmd: 'kafka-local' });
@@ -59,9 +61,17 @@ export function register(program: Command): void {
       // Listen before starting so a signal during startup still cleans up.
       const signal = nextTerminationSignal();
       const startedAt = Date.now();
-      const kafka = await startLocalKafka({ via, port, cacheDir, onProgress: (m) => log.info(m) });
-      log.info({ how: kafka.how, pid: kafka.pid, logFile: kafka.logFile, startupMs: Date.now() - startedAt }, 'Kafka is accepting clients');
-      console.log(`bootstrap=${kafka.brokers.join(',')}`);
+      const kafka = await startLocalKafka({ via, port, cacheDir, secure: opts.secure, onProgress: (m) => log.info(m) });
+      log.info(
+        { how: kafka.how, pid: kafka.pid, logFile: kafka.logFile, startupMs: Date.now() - startedAt, securityProtocol: kafka.security ? 'SASL_SSL' : 'PLAINTEXT' },
+        'Kafka is accepting clients',
+      );
+      const lines = [`bootstrap=${kafka.brokers.join(',')}`];
+      if (kafka.security) {
+        const s = kafka.security;
+        lines.push(`security.protocol=SASL_SSL`, `sasl.mechanism=SCRAM-SHA-512`, `ca=${s.caFile}`, `username=${s.username}`, `password=${s.password}`);
+      }
+      console.log(lines.join('\n'));
 
       const keepAlive = setInterval(() => {}, 60_000);
       const outcome = await Promise.race([

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { Daemon } from '../../daemon/daemon.js';
+import { KafkaUnrecoverableError } from '../../kafka/unrecoverable.js';
 import { createLogger, setLogger } from '../../log.js';
 import { loadPipelineModels } from '../../pipeline/load-models.js';
 
@@ -34,6 +35,14 @@ export function register(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      await daemon.start();
+      try {
+        await daemon.start();
+      } catch (err) {
+        if (!(err instanceof KafkaUnrecoverableError)) throw err;
+        // Named cause and hint in one line, so the reason is the last thing an operator reads.
+        log.fatal({ cause: err.diagnosis.cause, detail: err.diagnosis.detail, hint: err.diagnosis.hint }, `Kafka connection refused: ${err.diagnosis.cause}; not retrying`);
+        await daemon.stop('unrecoverable Kafka error');
+        process.exit(1);
+      }
     });
 }

@@ -40,8 +40,12 @@ export function demoStreams(count: number, series: number[][], spikeStreams: num
   }));
 }
 
-/** The value stream `s` sends at its n-th event: a spike multiplies the normal value by 2.5. */
-export function demoValue(s: DemoStream, n: number): number {
+/**
+ * The value stream `s` sends at its n-th event: a spike multiplies the normal value by 2.5. With
+ * `spikeEvery`, the spikes recur every that many events (a live dashboard keeps showing episodes).
+ */
+export function demoValue(s: DemoStream, n: number, spikeEvery?: number): number {
   const v = s.series[(s.offset + n) % s.series.length];
-  return Math.round((s.spikes.has(n) ? v * 2.5 : v) * 100) / 100;
+  const row = spikeEvery === undefined ? n : n % spikeEvery;
+  return Math.round((s.spikes.has(row) ? v * 2.5 : v) * 100) / 100;
 }

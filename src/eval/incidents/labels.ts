@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssue, formatPath } from '../../config/load.js';
+import { describeIssue, formatPath } from '../../config/issues.js';
 import type { IncidentLabels } from './score.js';
 
 const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message: 'an ISO-8601 time' });

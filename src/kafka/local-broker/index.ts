@@ -3,11 +3,11 @@ import { brokersFromEnv, kafkaFromEnv } from './from-env.js';
 import { startMavenKafka } from './maven-broker.js';
 import { defaultCacheDir } from './repo-root.js';
 import type { LocalKafka, StartLocalKafkaOptions } from './types.js';
-import { waitForBroker } from './wait-ready.js';
+import { waitForBroker, type ClientSecurity } from './wait-ready.js';
 
-export type { LocalKafka, LocalKafkaMechanism, StartLocalKafkaOptions } from './types.js';
+export type { LocalKafka, LocalKafkaMechanism, LocalKafkaSecurity, StartLocalKafkaOptions } from './types.js';
 export { quietKafkaLogging } from './kafkajs-quiet.js';
-export { waitForBroker } from './wait-ready.js';
+export { waitForBroker, localSecurityToKafkaJs, type ClientSecurity } from './wait-ready.js';
 export { resolveKafkaJars, kafkaVersion } from './maven-jars.js';
 export { defaultCacheDir } from './repo-root.js';
 export { dockerEngineReachable } from './docker.js';
@@ -17,6 +17,7 @@ export { dockerEngineReachable } from './docker.js';
  * 1. `KAFKA_BROKERS` in the environment (an existing cluster; `stop()` does nothing);
  * 2. a reachable Docker engine → a broker container via testcontainers;
  * 3. Java 17+ and Maven → Apache Kafka jars from Maven Central, run as a child JVM.
+ * With `secure`, always 3., with a SASL_SSL client listener.
  * Resolves only once the broker answers a kafkajs metadata request.
  */
 export async function startLocalKafka(opts: StartLocalKafkaOptions = {}): Promise<LocalKafka> {
@@ -24,10 +25,25 @@ export async function startLocalKafka(opts: StartLocalKafkaOptions = {}): Promis
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
 
   const via = opts.via ?? 'auto';
+  const maven = () =>
+    startMavenKafka({
+      port: opts.port,
+      cacheDir: opts.cacheDir ?? defaultCacheDir(),
+      env,
+      readyTimeoutMs,
+      onProgress: opts.onProgress,
+      secure: opts.secure,
+    });
+
+  // A secured broker is always one we start, from the Maven jars: its CA and credentials are made here.
+  if (opts.secure) {
+    if (via === 'testcontainers') throw new Error('a secured local broker (SASL_SSL) runs from the Maven jars only: use --via maven or auto');
+    return maven();
+  }
 
   if (via === 'auto') {
     const fromEnv = brokersFromEnv(env);
-    if (fromEnv) return ready(kafkaFromEnv(fromEnv), readyTimeoutMs);
+    if (fromEnv) return ready(kafkaFromEnv(fromEnv), readyTimeoutMs, opts.clientSecurity);
   }
 
   if (via === 'testcontainers' || (via === 'auto' && (await dockerEngineReachable(env)))) {
@@ -35,19 +51,13 @@ export async function startLocalKafka(opts: StartLocalKafkaOptions = {}): Promis
     return ready(await startWithTestcontainers(opts.port), readyTimeoutMs);
   }
 
-  return startMavenKafka({
-    port: opts.port,
-    cacheDir: opts.cacheDir ?? defaultCacheDir(),
-    env,
-    readyTimeoutMs,
-    onProgress: opts.onProgress,
-  });
+  return maven();
 }
 
 /** Waits until `kafka` serves clients; stops it (if ours) and rethrows when it does not. */
-async function ready(kafka: LocalKafka, timeoutMs: number): Promise<LocalKafka> {
+async function ready(kafka: LocalKafka, timeoutMs: number, security?: ClientSecurity): Promise<LocalKafka> {
   try {
-    await waitForBroker(kafka.brokers, { timeoutMs });
+    await waitForBroker(kafka.brokers, { timeoutMs, security });
     return kafka;
   } catch (err) {
     await kafka.stop().catch(() => {});

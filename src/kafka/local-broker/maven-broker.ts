@@ -6,7 +6,8 @@ import { delimiter, join } from 'node:path';
 import { freeLoopbackPort } from './free-port.js';
 import { requireJava17 } from './java-tools.js';
 import { resolveKafkaJars, tail } from './maven-jars.js';
-import type { LocalKafka } from './types.js';
+import { LocalCa } from '../../tls/local-ca.js';
+import type { LocalKafka, LocalKafkaSecurity } from './types.js';
 import { waitForBroker } from './wait-ready.js';
 
 const JVM_OPTS = ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', '-Dorg.slf4j.simpleLogger.showDateTime=true'];
@@ -17,7 +18,11 @@ export interface MavenBrokerOptions {
   env: NodeJS.ProcessEnv;
   readyTimeoutMs: number;
   onProgress?: (message: string) => void;
+  /** Serve clients on a SASL_SSL listener (SCRAM-SHA-512, a CA generated for this run) instead of PLAINTEXT. */
+  secure?: boolean;
 }
+
+const SCRAM_USER = 'anomalyd';
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding (Kafka avoids a leading '-'). */
 function randomClusterId(): string {
@@ -27,16 +32,45 @@ function randomClusterId(): string {
   }
 }
 
-function serverProperties(port: number, controllerPort: number, logDir: string): string {
+interface Listeners {
+  port: number;
+  controllerPort: number;
+  /** Secure mode: the client listener is SASL_SSL; brokers talk to each other on this plaintext loopback port. */
+  secure?: { interBrokerPort: number; keystoreFile: string };
+}
+
+function listenerProperties({ port, controllerPort, secure }: Listeners): string[] {
+  if (!secure) {
+    return [
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ];
+  }
+  return [
+    `listeners=SASL_SSL://127.0.0.1:${port},INTERNAL://127.0.0.1:${secure.interBrokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${port},INTERNAL://127.0.0.1:${secure.interBrokerPort}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=INTERNAL',
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    // A PEM key store: the unencrypted PKCS#8 key and the certificate in one file, no Java key store needed.
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${secure.keystoreFile}`,
+    'ssl.client.auth=none',
+    'ssl.enabled.protocols=TLSv1.3,TLSv1.2',
+  ];
+}
+
+function serverProperties(listeners: Listeners, logDir: string): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `controller.quorum.voters=1@127.0.0.1:${listeners.controllerPort}`,
+    ...listenerProperties(listeners),
     `log.dirs=${logDir}`,
     'num.partitions=3',
     'default.replication.factor=1',
@@ -68,15 +102,34 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
   const classpath = jars.join(delimiter);
 
   const port = opts.port ?? (await freeLoopbackPort());
-  let controllerPort = await freeLoopbackPort();
-  while (controllerPort === port) controllerPort = await freeLoopbackPort();
+  const taken = new Set([port]);
+  const otherPort = async (): Promise<number> => {
+    for (;;) {
+      const p = await freeLoopbackPort();
+      if (!taken.has(p)) return taken.add(p), p;
+    }
+  };
+  const controllerPort = await otherPort();
 
   const workDir = mkdtempSync(join(tmpdir(), 'anomalyd-kafka-'));
   const dataDir = join(workDir, 'data');
   const logFile = join(workDir, 'broker.log');
   const propsFile = join(workDir, 'server.properties');
   mkdirSync(dataDir);
-  writeFileSync(propsFile, serverProperties(port, controllerPort, dataDir));
+  let security: LocalKafkaSecurity | undefined;
+  let secureListeners: Listeners['secure'];
+  if (opts.secure) {
+    opts.onProgress?.('generating a CA and a broker certificate for 127.0.0.1 and localhost');
+    const ca = LocalCa.create('anomalyd kafka-local CA');
+    const server = ca.issueServer({ hosts: ['127.0.0.1', 'localhost'] });
+    const caFile = join(workDir, 'ca.pem');
+    const keystoreFile = join(workDir, 'broker-keystore.pem');
+    writeFileSync(caFile, ca.cert);
+    writeFileSync(keystoreFile, `${server.key}${server.cert}`, { mode: 0o600 });
+    security = { mechanism: 'scram-sha-512', username: SCRAM_USER, password: randomBytes(18).toString('base64url'), caFile, caPem: ca.cert };
+    secureListeners = { interBrokerPort: await otherPort(), keystoreFile };
+  }
+  writeFileSync(propsFile, serverProperties({ port, controllerPort, secure: secureListeners }, dataDir));
   const fail = (message: string): never => {
     const logTail = readLogTail(logFile);
     rmSync(workDir, { recursive: true, force: true });
@@ -86,7 +139,11 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
   opts.onProgress?.(`formatting KRaft storage in ${dataDir}`);
   const format = spawnSync(
     java,
-    ['-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propsFile],
+    [
+      '-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propsFile,
+      // KRaft keeps SCRAM credentials in the metadata log; format time is when the first ones go in.
+      ...(security ? ['--add-scram', `SCRAM-SHA-512=[name=${security.username},password=${security.password}]`] : []),
+    ],
     { encoding: 'utf8', env: opts.env, timeout: 120_000 },
   );
   if (format.error || format.status !== 0) {
@@ -94,7 +151,7 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
     fail(`kafka storage format failed (${format.error?.message ?? `exit ${format.status}`})`);
   }
 
-  opts.onProgress?.(`starting Apache Kafka ${version} on 127.0.0.1:${port} (log: ${logFile})`);
+  opts.onProgress?.(`starting Apache Kafka ${version} on 127.0.0.1:${port}${security ? ' (SASL_SSL)' : ''} (log: ${logFile})`);
   const logFd = openSync(logFile, 'a');
   let jvm: ChildProcess;
   try {
@@ -150,6 +207,7 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
   try {
     await waitForBroker(brokers, {
       timeoutMs: opts.readyTimeoutMs,
+      security,
       abortReason: () => (exit ? new Error(`the Kafka JVM exited early (code ${exit.code}, signal ${exit.signal})`) : undefined),
     });
   } catch (err) {
@@ -158,7 +216,7 @@ export async function startMavenKafka(opts: MavenBrokerOptions): Promise<LocalKa
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(logTail ? `${message}\n--- last lines of the broker log ---\n${logTail}` : message);
   }
-  return { brokers, how: 'maven', stop, pid: jvm.pid, logFile, exited };
+  return { brokers, how: 'maven', stop, pid: jvm.pid, logFile, exited, security };
 }
 
 /**

@@ -1,8 +1,19 @@
-import { Kafka } from 'kafkajs';
+import { Kafka, type KafkaConfig } from 'kafkajs';
 import { quietKafkaLogging } from './kafkajs-quiet.js';
+import type { LocalKafkaSecurity } from './types.js';
+
+/** kafkajs' TLS and SASL settings, as the readiness check passes them on. */
+export type ClientSecurity = Pick<KafkaConfig, 'ssl' | 'sasl'>;
+
+/** What a kafkajs client needs to reach a broker started with `secure: true`. */
+export function localSecurityToKafkaJs(s: LocalKafkaSecurity): ClientSecurity {
+  return { ssl: { ca: [s.caPem] }, sasl: { mechanism: s.mechanism, username: s.username, password: s.password } };
+}
 
 export interface WaitForBrokerOptions {
   timeoutMs: number;
+  /** TLS/SASL for the check; a broker started secure passes its own. */
+  security?: LocalKafkaSecurity | ClientSecurity;
   /** Checked before each attempt; a returned error aborts the wait (e.g. the broker process died). */
   abortReason?: () => Error | undefined;
 }
@@ -11,9 +22,10 @@ export interface WaitForBrokerOptions {
  * Resolves once a kafkajs admin client can connect and read cluster metadata with at least one broker,
  * i.e. the cluster really serves clients (an open port alone is not enough in KRaft mode).
  */
-export async function waitForBroker(brokers: string[], { timeoutMs, abortReason }: WaitForBrokerOptions): Promise<void> {
+export async function waitForBroker(brokers: string[], { timeoutMs, abortReason, security }: WaitForBrokerOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const kafka = new Kafka({
+    ...(security && 'caPem' in security ? localSecurityToKafkaJs(security) : security),
     clientId: 'anomalyd-readiness',
     brokers,
     connectionTimeout: 1_000,

@@ -27,6 +27,7 @@ export class ContextScorer implements StreamScorer {
   private sigma = NaN;
   private up = 0;
   private down = 0;
+  private rhythm: RhythmWindow | null = null;
 
   constructor(private readonly config: ContextConfig) {}
 
@@ -36,7 +37,11 @@ export class ContextScorer implements StreamScorer {
     const errorKind: AlertKind = value >= input.reconstructedLatest ? 'spike' : 'drop';
     const level = input.level;
     if (input.cadenceMs === undefined || level === undefined) return { score: errorScore, threshold: 1, kind: errorKind };
-    if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) this.profile = new SeasonalProfile(input.cadenceMs);
+    if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
+      this.profile = new SeasonalProfile(input.cadenceMs);
+      const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / input.cadenceMs));
+      this.rhythm = points > 2 ? new RhythmWindow(points) : null;
+    }
 
     const c = this.config;
     const floor = 0.01 * level;
@@ -57,20 +62,79 @@ export class ContextScorer implements StreamScorer {
     let point = Math.min(Math.abs(deviation) / c.minDeviation, Math.abs(z) / c.minZ);
     if (c.autoencoderGate) point = Math.min(point, errorScore);
     const clipped = Math.max(-c.zClip, Math.min(c.zClip, z));
-    this.up = Math.max(0, this.up + clipped - c.cusumSlack);
-    this.down = Math.max(0, this.down - clipped - c.cusumSlack);
+    // Capped just above its threshold, so the end of a long incident is noticed within a few points.
+    const cap = CUSUM_CAP * c.cusumThreshold;
+    this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
+    this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    const score = Math.max(point, sustained);
+    const flat = this.rhythmEvidence(residual, expectedLog);
+    const score = Math.max(point, sustained, flat);
     const anomalous = score > 1;
 
     const rate = anomalous ? c.anomalyRateFactor : 1;
     const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
     this.profile.learn(input.ts, logValue, step * c.profileRate, step * c.weekendRate);
-    this.sigma += c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
+    this.sigma += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
 
-    const kind: AlertKind = point >= sustained ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : 'shift';
+    const kind: AlertKind =
+      point >= sustained && point >= flat ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : sustained >= flat ? 'shift' : 'flat';
     return { score, threshold: 1, expected, deviation, kind };
   }
+
+  /**
+   * A broken rhythm: over the last points the expected values move (their logs spread by at least
+   * `rhythmMinSpread`) while the series stays put (its logs spread less than `rhythmMaxRatio` of
+   * that). A late or early ramp still moves; a stuck or replayed counter does not. In units of
+   * both bars, so it passes 1 only when both hold.
+   */
+  private rhythmEvidence(residual: number, expectedLog: number): number {
+    const w = this.rhythm;
+    if (w === null) return 0;
+    w.push(residual + expectedLog, expectedLog);
+    const spreads = w.spreads();
+    if (spreads === null) return 0;
+    const still = spreads.observed > 0 ? (this.config.rhythmMaxRatio * spreads.expected) / spreads.observed : Infinity;
+    return Math.min(spreads.expected / this.config.rhythmMinSpread, still);
+  }
+}
+
+const CUSUM_CAP = 1.5;
+/** Enough points for a stable spread; more only costs time per event at fine cadences. */
+const MAX_RHYTHM_POINTS = 48;
+
+/** The last `size` observed and expected log values, and how much each spreads. */
+class RhythmWindow {
+  private readonly observed: Float64Array;
+  private readonly expected: Float64Array;
+  private next = 0;
+  private count = 0;
+
+  constructor(readonly size: number) {
+    this.observed = new Float64Array(size);
+    this.expected = new Float64Array(size);
+  }
+
+  push(observedLog: number, expectedLog: number): void {
+    this.observed[this.next] = observedLog;
+    this.expected[this.next] = expectedLog;
+    this.next = (this.next + 1) % this.size;
+    if (this.count < this.size) this.count++;
+  }
+
+  /** Standard deviations of the observed and of the expected logs, once the window is full. */
+  spreads(): { observed: number; expected: number } | null {
+    if (this.count < this.size) return null;
+    return { observed: std(this.observed), expected: std(this.expected) };
+  }
+}
+
+function std(xs: Float64Array): number {
+  let mean = 0;
+  for (const x of xs) mean += x;
+  mean /= xs.length;
+  let sq = 0;
+  for (const x of xs) sq += (x - mean) * (x - mean);
+  return Math.sqrt(sq / xs.length);
 }
 
 /** A cadence within 10 % of the profile's keeps the profile; a stream that really changed its cadence starts a new one. */

@@ -19,7 +19,7 @@ export class LevelTracker {
       return;
     }
     const floor = 0.01 * Math.exp(this.logMean);
-    const step = Math.log(value + floor) - this.logMean;
+    const step = Math.log(Math.max(value, floor)) - this.logMean;
     const rate = 1 / Math.min(this.count, Math.max(1, eventsPerDay ?? this.count));
     this.logMean += rate * Math.max(-MAX_STEP, Math.min(MAX_STEP, step));
   }

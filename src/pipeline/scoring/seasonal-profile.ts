@@ -12,6 +12,8 @@ export class SeasonalProfile {
   readonly slots: Float32Array;
   private readonly slotMs: number;
   weekendOffset = 0;
+  /** Weekend points seen so far; the offset is their plain mean residual until a weekend day's worth. */
+  private weekendPoints = 0;
 
   constructor(readonly cadenceMs: number) {
     const slots = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
@@ -23,17 +25,31 @@ export class SeasonalProfile {
     return Math.min(this.slots.length - 1, Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) / this.slotMs));
   }
 
-  /** The expected log value at `ts`, or undefined while its slot has not been seen. */
+  /**
+   * The expected log value at `ts`, or undefined while its slot has not been seen, or while it is a
+   * weekend and the weekend level has not been learned yet.
+   */
   expectedLog(ts: number): number | undefined {
     const m = this.slots[this.slotOf(ts)];
-    return Number.isNaN(m) ? undefined : m + (isWeekend(ts) ? this.weekendOffset : 0);
+    if (Number.isNaN(m)) return undefined;
+    if (!isWeekend(ts)) return m;
+    return this.weekendPoints < this.slots.length ? undefined : m + this.weekendOffset;
   }
 
-  /** Moves the expectation at `ts` by `step` (a clipped residual times the learning rate). */
+  /**
+   * Moves the expectation at `ts` by `step` (a clipped residual times the learning rate). The first
+   * weekend day sets the weekend level from its plain mean residual: a weekend dip is what a
+   * weekend is, not an anomaly to learn slowly from.
+   */
   learn(ts: number, logValue: number, step: number, weekendStep: number): void {
     const slot = this.slotOf(ts);
     const weekend = isWeekend(ts);
-    if (Number.isNaN(this.slots[slot])) this.slots[slot] = logValue - (weekend ? this.weekendOffset : 0);
+    const m = this.slots[slot];
+    if (weekend && this.weekendPoints < this.slots.length) {
+      if (Number.isNaN(m)) return;
+      this.weekendPoints++;
+      this.weekendOffset += (logValue - m - this.weekendOffset) / this.weekendPoints;
+    } else if (Number.isNaN(m)) this.slots[slot] = logValue - (weekend ? this.weekendOffset : 0);
     else if (weekend) this.weekendOffset += weekendStep;
     else this.slots[slot] += step;
   }

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { SCORING_DEFAULTS, type ContextConfig } from '../../config/schema.js';
+import { seededRandom } from '../../model/windows.js';
+import { ContextScorer } from './context.js';
+import { LevelTracker } from './level.js';
+import type { ScoreOutput } from './scorer.js';
+
+const HALF_HOUR = 1_800_000;
+const DAY = 48;
+/** A Monday. */
+const T0 = Date.UTC(2026, 0, 5);
+
+/** A log source: a daily rhythm around `level` (night at 40 %, afternoon at 160 %), weekends at `weekend` of it, 3 % noise. */
+function source(days: number, level: number, weekend = 1, seed = 1): number[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: days * DAY }, (_, i) => {
+    const rhythm = 1 - 0.6 * Math.cos((2 * Math.PI * (i % DAY)) / DAY);
+    const day = new Date(T0 + i * HALF_HOUR).getUTCDay();
+    const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    return level * rhythm * (day === 0 || day === 6 ? weekend : 1) * (1 + 0.03 * gauss);
+  });
+}
+
+/** Scores every point as the pipeline would (the reconstruction error is held below its threshold, so only the context speaks). */
+function score(values: number[], error = 0, context: Partial<ContextConfig> = {}): ScoreOutput[] {
+  const scorer = new ContextScorer({ ...SCORING_DEFAULTS.context, ...context });
+  const level = new LevelTracker();
+  return values.map((v, i) => {
+    const out = scorer.score({
+      raw: error,
+      latest: [v],
+      reconstructedLatest: v,
+      ts: T0 + i * HALF_HOUR,
+      cadenceMs: i > 1 ? HALF_HOUR : undefined,
+      level: level.level,
+      errorThreshold: 1,
+    });
+    level.observe(v, DAY);
+    return out;
+  });
+}
+
+const anomalous = (out: ScoreOutput[], from = 0, to = out.length) => out.slice(from, to).flatMap((o, i) => (o.score > 1 ? [from + i] : []));
+
+describe('ContextScorer', () => {
+  it('stays quiet on a daily rhythm with weekend dips, at any scale, once the first week is learned', () => {
+    for (const level of [5, 3000, 200_000]) {
+      const out = score(source(21, level, 0.6, level));
+      expect(anomalous(out, 7 * DAY), `level ${level}`).toEqual([]);
+    }
+  });
+
+  it('flags a flood against the expected value at that time of day, with the expected value and deviation', () => {
+    const values = source(14, 1000);
+    const at = 10 * DAY + 4; // 02:00, deep in the night
+    values[at] *= 4;
+    const out = score(values);
+    expect(anomalous(out, 7 * DAY)).toEqual([at]);
+    expect(out[at].kind).toBe('spike');
+    const normal = source(14, 1000)[at];
+    expect(out[at].expected!).toBeGreaterThan(0.85 * normal);
+    expect(out[at].expected!).toBeLessThan(1.15 * normal);
+    expect(out[at].deviation!).toBeGreaterThan(2.4);
+  });
+
+  it('flags a drop to zero as kind zero and a lasting level shift as it starts', () => {
+    const values = source(14, 1000);
+    const zero = 9 * DAY + 30;
+    for (let i = zero; i < zero + 3; i++) values[i] = 0;
+    const shift = 11 * DAY + 20;
+    for (let i = shift; i < 14 * DAY; i++) values[i] *= 2;
+    const out = score(values);
+    expect(out[zero].score).toBeGreaterThan(1);
+    expect(out[zero].kind).toBe('zero');
+    expect(out[shift].score).toBeGreaterThan(1);
+    expect(anomalous(out, 7 * DAY, zero)).toEqual([]);
+  });
+
+  it('flags a rhythm gone flat at the day mean, which no single point gives away', () => {
+    const values = source(14, 1000);
+    const start = 10 * DAY + 18; // 09:00 to 18:00: the afternoon peak never comes
+    for (let i = start; i < start + 18; i++) values[i] = 1000;
+    const out = score(values);
+    expect(out.slice(start, start + 18).every((o) => Math.abs(o.deviation!) < SCORING_DEFAULTS.context.minDeviation)).toBe(true);
+    expect(anomalous(out, start, start + 18).length).toBeGreaterThan(0);
+    expect(anomalous(out, 7 * DAY, start)).toEqual([]);
+    // The broken-rhythm evidence alone (no CUSUM) names it.
+    const rhythmOnly = score(values, 0, { cusumThreshold: 1e9 });
+    const flagged = anomalous(rhythmOnly, start, start + 18);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(rhythmOnly[flagged[0]].kind).toBe('flat');
+  });
+
+  it('lets the autoencoder decide alone while the context is still learning', () => {
+    const values = source(2, 1000);
+    const quiet = score(values, 0.5);
+    expect(anomalous(quiet, 0, DAY)).toEqual([]);
+    const loud = score(values, 2);
+    expect(anomalous(loud, 0, DAY).length).toBe(DAY);
+    expect(loud[10].expected).toBeUndefined();
+  });
+});
+
+describe('LevelTracker', () => {
+  it('follows the geometric mean of a day of values, and one flood moves it by at most half a decade', () => {
+    const level = new LevelTracker();
+    for (let i = 0; i < 200; i++) level.observe(100, 48);
+    expect(level.level).toBeCloseTo(100, 6);
+    level.observe(1e9, 48);
+    expect(level.level!).toBeLessThan(100 * Math.pow(Math.sqrt(10), 1 / 48) + 1e-9);
+    level.observe(0, 48);
+    expect(level.level!).toBeGreaterThan(90);
+  });
+});
