@@ -11,6 +11,8 @@ export interface IncidentReportMeta {
 
 const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
 const ratio = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+/** One false alarm in 2,500 source-days is 0.0004, not 0.000. */
+const perDay = (x: number) => (x === 0 || x >= 0.01 ? x.toFixed(3) : x.toFixed(4));
 
 /** The score as JSON: socbench.py's fields (same names, same values), then what was missed and what was false. */
 export function incidentReportJson(score: IncidentScore, meta: IncidentReportMeta): object {
@@ -46,7 +48,7 @@ export function formatIncidentReport(score: IncidentScore, labels: IncidentLabel
   for (const [kind, [found, total]] of Object.entries(score.byKindCounts)) lines.push(row(kind, found, total));
   lines.push(row('all', score.found, score.labelled), '');
   lines.push(
-    `false alarms per source-day  ${score.falsePerStreamDay.toFixed(3)}  (${score.falseEpisodes} episodes opened after warm-up in no labelled range, over ${score.streamDays.toFixed(1)} source-days)`,
+    `false alarms per source-day  ${perDay(score.falsePerStreamDay)}  (${score.falseEpisodes} episode(s) opened after warm-up in no labelled range, over ${score.streamDays.toFixed(1)} source-days)`,
     `median delay                 ${score.medianDelayPoints === null ? 'n/a' : `${score.medianDelayPoints} cadence(s)`}  (${cadence} each; from a range's start to the first episode opening in it, over ${score.found} found)`,
   );
   if (score.unlabelledStreamOpens > 0) lines.push(`not scored: ${score.unlabelledStreamOpens} episode(s) on sources the labels do not list`);
