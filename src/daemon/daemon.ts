@@ -12,8 +12,8 @@ import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
 import { KafkaSource, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
-import { ScoringPipeline } from '../pipeline/pipeline.js';
-import { StreamRouter } from '../pipeline/router.js';
+import { pipelineFromConfig } from '../pipeline/from-config.js';
+import type { ScoringPipeline } from '../pipeline/pipeline.js';
 import type { PipelineModel } from '../pipeline/scoring-model.js';
 import type { BatchResult } from '../pipeline/types.js';
 import { version } from '../version.js';
@@ -57,13 +57,7 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const { config } = opts.loaded;
     this.log = opts.log;
-    const shapes = new Map([...opts.models].map(([name, m]) => [name, { seqStep: m.seqStep, features: m.features, threshold: m.threshold }]));
-    this.pipeline = new ScoringPipeline<KafkaSourceRef>({
-      router: new StreamRouter(config.streams, shapes),
-      models: opts.models,
-      maxBatch: config.inference.maxBatch,
-      maxLatencyMs: config.inference.maxLatencyMs,
-    });
+    this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models);
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
     const backends = [...new Set([...opts.models.values()].map((m) => m.backend))].join(',');
     this.metrics.setBuildInfo(version, backends);

@@ -103,7 +103,16 @@ export async function replaySeries(series: Series, model: PipelineModel, opts: R
       ),
     ),
   );
-  return { points, ...out, threshold: opts.threshold ?? model.threshold };
+  return { points, alerts: out.alerts.map((a) => withRowTimes(a, series.timestamps)), rejected: out.rejected, threshold: opts.threshold ?? model.threshold };
+}
+
+/**
+ * An alert's times are its rows' timestamps. A row without one was fed to the pipeline with its index as the
+ * (ordering) timestamp, which is no time at all: its *Ts field is null rather than a date in January 1970.
+ */
+function withRowTimes(alert: Alert, timestamps: readonly (number | null)[]): Alert {
+  const at = (index: number | null, ts: string | null) => (index !== null && timestamps[index] === null ? null : ts);
+  return { ...alert, startTs: at(alert.startIndex, alert.startTs), peakTs: at(alert.peakIndex, alert.peakTs), endTs: at(alert.endIndex, alert.endTs) };
 }
 
 /** `index,timestamp,<value columns>,score,threshold,anomalous`; empty score cells while the first window fills. */

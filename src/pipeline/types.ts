@@ -76,8 +76,9 @@ export interface Alert {
   startIndex: number;
   peakIndex: number;
   endIndex: number | null;
-  startTs: string;
-  peakTs: string;
+  /** ISO-8601 times of the start, peak and end windows' last events; null when the input has no time (a file without a timestamp column). */
+  startTs: string | null;
+  peakTs: string | null;
   endTs: string | null;
   /** Event time at which this message's decision was made (the newest event or watermark the pipeline had seen). */
   detectedAt: string | null;

@@ -1,42 +1,91 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Series } from '../../data/index.js';
 import { evaluateReplay, firstInvalidLabel, labelRanges, type EvaluationReport } from '../../eval/evaluate.js';
 import type { RankingMetric } from '../../eval/classification.js';
 import { UsageError } from '../errors.js';
-import { readInput, replayFile, withFileReplayOptions, writeReplayChart, type FileReplayOptions } from '../file-replay.js';
+import { readInput, replayFile, replayMode, withFileReplayOptions, writeReplayChart, type FileReplayOptions } from '../file-replay.js';
+import { replayEventsFile } from '../events-replay.js';
+import { LabelsError, readIncidentLabels } from '../../eval/incidents/labels.js';
+import { opensOf } from '../../eval/incidents/opens.js';
+import { plotIncidents, StreamTraces } from '../../eval/incidents/plot.js';
+import { formatIncidentReport, incidentReportJson } from '../../eval/incidents/report.js';
+import { scoreIncidents } from '../../eval/incidents/score.js';
+import { logger } from '../../log.js';
 
 interface EvaluateCliOptions extends FileReplayOptions {
   json?: boolean;
+  labels?: string;
+  alerts?: string;
 }
 
 export function register(program: Command): void {
-  withFileReplayOptions(
+  const command = withFileReplayOptions(
     program
       .command('evaluate')
-      .description('replay a labelled file through the scoring pipeline and report precision, recall, F1, ROC-AUC, AP and episode hits'),
-    'CSV with a header holding the value column(s) and a 0/1 `label` column, or NDJSON with a "label" field',
-    'write a chart of values, scores, alert episodes and labelled ranges',
+      .description(
+        'replay labelled data through the scoring pipeline and score the detections: with --model, one file with a label column ' +
+          '(precision, recall, F1, ROC-AUC, AP, episode hits); with --config, an events file of many sources against labelled incidents ' +
+          '(recall per kind, false alarms per source-day, delay)',
+      ),
+    'with --model: CSV with a header holding the value column(s) and a 0/1 `label` column, or NDJSON with a "label" field; with --config: NDJSON events, one a line, in time order',
+    'with --model: write a chart of values, scores, alert episodes and labelled ranges (PNG; SVG when the name ends in .svg); ' +
+      'with --config: a directory, one PNG per missed incident and per false alarm',
   )
-    .option('--json', 'print the report as JSON')
-    .action(async (opts: EvaluateCliOptions) => {
-      const series = await readLabelledSeries(opts);
-      const replay = await replayFile(opts, series);
-      const { model, result, episodes } = replay;
-      const report = evaluateReplay({
-        points: result.points,
-        labels: series.labels!,
-        threshold: result.threshold,
-        episodes,
-        windowLength: model.seqStep,
-      });
-      if (opts.plot) await writeReplayChart(opts.plot, opts, series, replay, chartSubtitle(report), labelRanges(series.labels!));
-      const meta = { file: opts.input, model: opts.model, columns: series.columns, windowLength: model.seqStep };
-      if (opts.json) process.stdout.write(JSON.stringify({ ...meta, ...report }, null, 2) + '\n');
-      else process.stdout.write(formatReport(report, meta));
+    .option('--labels <file>', 'with --config: labelled incidents per source (socbench labels.json: cadenceSeconds, warmupEnd, end, streams)')
+    .option('-a, --alerts <file>', 'with --config: also write the replayed alerts as NDJSON')
+    .option('--json', 'print the report as JSON');
+  command.action(async (opts: EvaluateCliOptions) => {
+    if (replayMode(command, opts) === 'config') return evaluateIncidents(opts);
+    if (opts.labels !== undefined || opts.alerts !== undefined) {
+      throw new UsageError(`${opts.labels !== undefined ? '--labels' : '--alerts'}: only with --config (with --model the labels are the input's label column)`);
+    }
+    const series = await readLabelledSeries(opts);
+    const replay = await replayFile(opts, series);
+    const { model, result, episodes } = replay;
+    const report = evaluateReplay({
+      points: result.points,
+      labels: series.labels!,
+      threshold: result.threshold,
+      episodes,
+      windowLength: model.seqStep,
     });
+    if (opts.plot) await writeReplayChart(opts.plot, opts, series, replay, chartSubtitle(report), labelRanges(series.labels!));
+    const meta = { file: opts.input, model: opts.model!, columns: series.columns, windowLength: model.seqStep };
+    if (opts.json) process.stdout.write(JSON.stringify({ ...meta, ...report }, null, 2) + '\n');
+    else process.stdout.write(formatReport(report, meta));
+  });
+}
+
+/** `--config --input events.ndjson --labels labels.json`: the daemon's pipeline over every source, scored as socbench scores it. */
+async function evaluateIncidents(opts: EvaluateCliOptions): Promise<void> {
+  if (opts.labels === undefined) throw new UsageError('--labels FILE is needed with --config (labelled incidents per source, as socbench\'s labels.json)');
+  let labels;
+  try {
+    labels = readIncidentLabels(opts.labels);
+  } catch (err) {
+    if (err instanceof LabelsError) throw new UsageError(err.message);
+    throw err;
+  }
+  const traces = opts.plot ? new StreamTraces() : undefined;
+  const { result } = await replayEventsFile({
+    config: opts.config!,
+    input: opts.input,
+    backend: opts.backend,
+    onScored: traces && ((w, value) => traces.add(w.stream, w.ts, value[0], w.expected, w.score, w.threshold)),
+  });
+  if (opts.alerts) writeFileSync(opts.alerts, result.alerts.map((a) => JSON.stringify(a) + '\n').join(''));
+  const { opens, untimed } = opensOf(result.alerts);
+  const score = scoreIncidents(labels, opens);
+  const meta = { input: opts.input, config: opts.config!, labels: opts.labels, events: result.events, untimedOpens: untimed };
+  if (opts.plot && traces) {
+    const files = await plotIncidents(opts.plot, score, labels, result.alerts, traces);
+    logger().info({ dir: opts.plot, charts: files.length }, 'charts of missed incidents and false alarms written');
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(incidentReportJson(score, meta), null, 2) + '\n');
+  else process.stdout.write(formatIncidentReport(score, labels, meta));
 }
 
 /** Reads the series and checks it has 0/1 labels; errors name the file (and the line of a bad label). */

@@ -14,8 +14,8 @@ export function alertLine(a: Alert, color = false): string {
   const state = a.state.toUpperCase().padEnd(8);
   const body =
     `${state} ${a.stream.padEnd(9)} score ${a.score.toFixed(4)} ${a.state === 'resolved' ? '<' : '>'} ${a.threshold.toFixed(4)}` +
-    `  peak ${a.peakTs.slice(0, 16)}Z  worst value ${value?.toFixed(0)} (expected ~${expected?.toFixed(0)})` +
-    (a.state === 'resolved' ? `  episode ${a.startTs.slice(11, 16)}–${a.endTs?.slice(11, 16)}` : '');
+    `  peak ${a.peakTs === null ? `row ${a.peakIndex}` : `${a.peakTs.slice(0, 16)}Z`}  worst value ${value?.toFixed(0)} (expected ~${expected?.toFixed(0)})` +
+    (a.state === 'resolved' ? `  episode ${a.startTs?.slice(11, 16) ?? a.startIndex}–${a.endTs?.slice(11, 16) ?? a.endIndex}` : '');
   const time = new Date().toTimeString().slice(0, 8);
   return color ? `${time} ${colors[a.state]}${body}\x1b[0m` : `${time} ${body}`;
 }
