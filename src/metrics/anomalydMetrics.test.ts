@@ -1,3 +1,4 @@
+import { ALERT_KINDS } from '../pipeline/types.js';
 import { describe, expect, it } from 'vitest';
 import type { Alert, BatchResult, ScoredWindow } from '../pipeline/types.js';
 import { AnomalydMetrics } from './anomalydMetrics.js';
@@ -266,7 +267,7 @@ describe('AnomalydMetrics', () => {
     const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
     let s = await scrape(m);
     expect(findSamples(s, 'anomalyd_alert_episodes_total').map((x) => [x.labels.kind, x.value])).toEqual(
-      ['spike', 'drop', 'shift', 'flat', 'silence', 'anomaly'].map((kind) => [kind, 0]),
+      ALERT_KINDS.map((kind) => [kind, 0]),
     );
     m.observeBatch(
       batch([], {
@@ -275,25 +276,24 @@ describe('AnomalydMetrics', () => {
           alert('fw-01', 'open', { alertId: 'a1', kind: 'spike' }),
           alert('fw-01', 'update', { alertId: 'a1', kind: 'spike' }),
           alert('vpn-01', 'open', { alertId: 'a2', kind: 'silence' }),
-          // Schema version 1 messages carry no kind.
-          alert('dns-01', 'open', { alertId: 'a3' }),
+          alert('dns-01', 'open', { alertId: 'a3', kind: 'flat' }),
         ],
       }),
     );
     s = await scrape(m);
     expect(value(s, 'anomalyd_stream_episode_open', { stream: 'fw-01', kind: 'spike' })).toBe(1);
     expect(value(s, 'anomalyd_stream_episode_open', { stream: 'vpn-01', kind: 'silence' })).toBe(1);
-    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'anomaly' })).toBe(1);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'flat' })).toBe(1);
     expect(findSamples(s, 'anomalyd_stream_episode_open', { stream: 'fw-01' })).toHaveLength(1);
     expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'spike' })).toBe(1);
     expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'silence' })).toBe(1);
-    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'anomaly' })).toBe(1);
+    expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'flat' })).toBe(1);
 
     m.observeBatch(batch([], { inference: [], alerts: [alert('vpn-01', 'resolved', { alertId: 'a2', kind: 'silence' }), alert('fw-01', 'resolved', { alertId: 'a1', kind: 'spike' })] }));
     s = await scrape(m);
     expect(value(s, 'anomalyd_stream_episode_open', { stream: 'vpn-01', kind: 'silence' })).toBe(0);
     expect(value(s, 'anomalyd_stream_episode_open', { stream: 'fw-01', kind: 'spike' })).toBe(0);
-    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'anomaly' })).toBe(1);
+    expect(value(s, 'anomalyd_stream_episode_open', { stream: 'dns-01', kind: 'flat' })).toBe(1);
     expect(value(s, 'anomalyd_alert_episodes_total', { kind: 'spike' })).toBe(1);
   });
 

@@ -76,7 +76,7 @@ export class AnomalydMetrics {
     for (const alert of result.alerts) {
       this.counters.countAlert(this.labeler.label(alert.stream), alert.state);
       this.activity.observeAlert(alert);
-      if (alert.state === 'open') this.episodes.countOpened(alert.kind ?? 'anomaly');
+      if (alert.state === 'open') this.episodes.countOpened(alert.kind);
     }
     for (const stat of result.inference) {
       if (stat.windows === 0) continue;

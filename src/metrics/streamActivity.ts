@@ -43,7 +43,7 @@ export class StreamActivity {
   /** Alerts without a kind (schema version 1) count as `anomaly`. */
   observeAlert(a: Alert): void {
     const s = this.state(a.stream);
-    const kind = a.kind ?? 'anomaly';
+    const kind = a.kind;
     s.episodeKinds.add(kind);
     if (a.state === 'resolved') s.openEpisodes.delete(a.alertId);
     else s.openEpisodes.set(a.alertId, kind);

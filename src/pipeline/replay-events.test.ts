@@ -1,3 +1,4 @@
+import { MODEL_ONLY_SCORING } from './replay.js';
 import { describe, expect, it } from 'vitest';
 import type { BatchScores } from '../model/types.js';
 import { ScoringPipeline, type PipelineInput } from './pipeline.js';
@@ -32,7 +33,7 @@ function model(onScore: (n: number) => void = () => {}, fail = false): PipelineM
 function pipeline(m: PipelineModel, maxBatch = 4) {
   const models = new Map([['m', m]]);
   return new ScoringPipeline<number>({
-    router: new StreamRouter([{ match: 'src-*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 } }], models),
+    router: new StreamRouter([{ match: 'src-*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 }, scoring: MODEL_ONLY_SCORING }], models),
     models,
     maxBatch,
     maxLatencyMs: 5,
