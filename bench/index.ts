@@ -14,7 +14,8 @@ import { benchPerWindow } from './per-window.js';
 import { createProgress } from './progress.js';
 import { asPipelineModel, defaultModelDir } from './reference-model.js';
 import { loadScoringModel } from '../src/model/scorer.js';
-import { loadWorkerScoringModel } from '../src/model/worker-scorer.js';
+import { inferenceSchema } from '../src/config/schema.js';
+import { loadWorkerScoringModel } from '../src/model/scoring-worker/supervisor.js';
 import { printReport, type BenchReport } from './report.js';
 import { EpsTraffic } from './traffic.js';
 
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   await selectBackend(defaultBackend);
   const thread = opts.inferenceThread[0] ?? 'worker';
   const { dir, origin } = await defaultModelDir();
-  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend) : await loadScoringModel('eps-gru', dir);
+  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend, inferenceSchema.parse(undefined)) : await loadScoringModel('eps-gru', dir);
   const pipelineModel = asPipelineModel(model, defaultBackend);
   report.model = { origin, backend: defaultBackend, thread, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
 

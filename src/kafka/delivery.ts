@@ -1,6 +1,9 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { Alert, Rejected } from '../pipeline/types.js';
 import type { KafkaSourceRef } from './source-ref.js';
+
+/** Longest header value of a dead letter, in UTF-8 bytes: the detail describes, the value carries the input. */
+export const MAX_HEADER_BYTES = 1024;
 
 export function alertMessage(alert: Alert): Message {
   return {
@@ -10,10 +13,10 @@ export function alertMessage(alert: Alert): Message {
   };
 }
 
-/** The original bytes, untouched, with the reason and the origin in headers. */
+/** The original bytes, untouched, with the reason and the origin in (truncated) headers. */
 export function deadLetterMessage(r: Rejected<KafkaSourceRef>): Message {
-  const headers: Record<string, string> = { 'anomalyd-reason': r.reason, 'anomalyd-detail': r.detail };
-  if (r.stream !== undefined) headers['anomalyd-stream'] = r.stream;
+  const headers: Record<string, string> = { 'anomalyd-reason': r.reason, 'anomalyd-detail': truncateUtf8(r.detail, MAX_HEADER_BYTES) };
+  if (r.stream !== undefined) headers['anomalyd-stream'] = truncateUtf8(r.stream, MAX_HEADER_BYTES);
   if (r.source) {
     headers['anomalyd-source-topic'] = r.source.topic;
     headers['anomalyd-source-partition'] = String(r.source.partition);
@@ -22,19 +25,99 @@ export function deadLetterMessage(r: Rejected<KafkaSourceRef>): Message {
   return { key: r.source?.key ?? null, value: r.source?.value ?? null, headers };
 }
 
+/** At most `maxBytes` of UTF-8, cut at a character boundary, with `…` when cut. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s, 'utf8') <= maxBytes) return s;
+  const ellipsis = '…';
+  const budget = maxBytes - Buffer.byteLength(ellipsis, 'utf8');
+  // toString drops a partial trailing character as U+FFFD; strip that.
+  const cut = Buffer.from(s, 'utf8').subarray(0, budget).toString('utf8').replace(/\uFFFD$/, '');
+  return cut + ellipsis;
+}
+
+/** Bytes a message takes in a record batch, near enough: key, value, header names and values. */
+export function messageBytes(m: Message): number {
+  let n = size(m.key) + size(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + (Array.isArray(v) ? v.reduce((a: number, x) => a + size(x), 0) : size(v));
+  return n;
+}
+
+function size(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
+}
+
+/** A message that was not delivered and never will be, with why. */
+export interface Parked {
+  topic: string;
+  key: string | null;
+  bytes: number;
+  reason: 'too_large' | 'rejected_by_broker';
+  detail: string;
+}
+
+export interface DeliveryOptions {
+  topics: { alerts: string; deadLetter: string };
+  /** Messages above this many bytes are parked instead of sent. */
+  maxMessageBytes: number;
+  compression?: CompressionTypes;
+}
+
 /**
  * Sends a batch's alerts and dead letters in one request and resolves once every in-sync replica
- * has them (the producer is idempotent, so retries do not duplicate).
+ * has them (the producer is idempotent, so retries do not duplicate). Returns what was parked:
+ * a message over `maxMessageBytes` is never sent, and when the broker refuses the batch with a
+ * non-retriable error its messages go one by one, so only the ones it refuses are parked and the
+ * rest get through; retrying them could never succeed and would stall every batch behind.
+ * Retriable errors are thrown for the caller to retry.
  */
-export async function deliver(
-  producer: Producer,
-  topics: { alerts: string; deadLetter: string },
-  alerts: readonly Alert[],
-  rejected: readonly Rejected<KafkaSourceRef>[],
-): Promise<void> {
-  const topicMessages: TopicMessages[] = [];
-  if (alerts.length > 0) topicMessages.push({ topic: topics.alerts, messages: alerts.map(alertMessage) });
-  if (rejected.length > 0) topicMessages.push({ topic: topics.deadLetter, messages: rejected.map(deadLetterMessage) });
-  if (topicMessages.length === 0) return;
-  await producer.sendBatch({ topicMessages, acks: -1 });
+export async function deliver(producer: Producer, opts: DeliveryOptions, alerts: readonly Alert[], rejected: readonly Rejected<KafkaSourceRef>[]): Promise<Parked[]> {
+  const parked: Parked[] = [];
+  const byTopic = new Map<string, Message[]>();
+  const add = (topic: string, m: Message) => {
+    const bytes = messageBytes(m);
+    if (bytes > opts.maxMessageBytes) {
+      parked.push({ topic, key: keyText(m), bytes, reason: 'too_large', detail: `${bytes} bytes; daemon.maxMessageBytes is ${opts.maxMessageBytes}` });
+      return;
+    }
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push(m);
+  };
+  for (const a of alerts) add(opts.topics.alerts, alertMessage(a));
+  for (const r of rejected) add(opts.topics.deadLetter, deadLetterMessage(r));
+  const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+  if (topicMessages.length === 0) return parked;
+  const compression = opts.compression ?? CompressionTypes.None;
+  try {
+    await producer.sendBatch({ topicMessages, acks: -1, compression });
+  } catch (err) {
+    if (!isNonRetriable(err)) throw err;
+    for (const { topic, messages } of topicMessages) {
+      for (const m of messages) {
+        try {
+          await producer.send({ topic, messages: [m], acks: -1, compression });
+        } catch (one) {
+          if (!isNonRetriable(one)) throw one;
+          parked.push({ topic, key: keyText(m), bytes: messageBytes(m), reason: 'rejected_by_broker', detail: errorText(one) });
+        }
+      }
+    }
+  }
+  return parked;
+}
+
+/** kafkajs marks errors that retrying cannot fix (`retriable: false`, e.g. MESSAGE_TOO_LARGE). */
+export function isNonRetriable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false;
+}
+
+function errorText(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string; type?: string } };
+  return truncateUtf8([e.message, e.cause?.type ?? e.cause?.message].filter(Boolean).join(': '), MAX_HEADER_BYTES);
+}
+
+function keyText(m: Message): string | null {
+  if (m.key === null || m.key === undefined) return null;
+  return truncateUtf8(typeof m.key === 'string' ? m.key : m.key.toString('utf8'), 256);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, BatchResult, ScoredWindow } from '../pipeline/types.js';
+import { REJECT_REASONS, type Alert, type BatchResult, type ScoredWindow } from '../pipeline/types.js';
 import { AnomalydMetrics } from './anomalydMetrics.js';
 import { findSamples, parseExposition, type Sample } from './exposition.js';
 
@@ -153,7 +153,7 @@ describe('AnomalydMetrics', () => {
     const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
     const before = await scrape(m);
     expect(findSamples(before, 'anomalyd_invalid_events_total').map((x) => [x.labels.reason, x.value])).toContainEqual(['duplicate_timestamp', 0]);
-    expect(findSamples(before, 'anomalyd_invalid_events_total')).toHaveLength(8);
+    expect(findSamples(before, 'anomalyd_invalid_events_total')).toHaveLength(REJECT_REASONS.length);
     m.observeBatch(
       batch([scoredWindow('a', 0.1)], {
         events: 6,

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { BatchResult, RejectReason } from '../pipeline/types.js';
 import { BuildInfo } from './buildInfo.js';
 import { ConsumerGauges } from './consumer.js';
+import { FaultCounters } from './faults.js';
 import { InferenceHistograms } from './inference.js';
 import { StreamLabeler } from './streamLabels.js';
 import { StreamSeries } from './streamSeries.js';
@@ -25,6 +26,7 @@ export class AnomalydMetrics {
   private readonly inference: InferenceHistograms;
   private readonly consumer: ConsumerGauges;
   private readonly buildInfo: BuildInfo;
+  private readonly faults: FaultCounters;
 
   constructor(opts: AnomalydMetricsOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -38,6 +40,7 @@ export class AnomalydMetrics {
     this.inference = new InferenceHistograms(this.registry);
     this.consumer = new ConsumerGauges(this.registry);
     this.buildInfo = new BuildInfo(this.registry);
+    this.faults = new FaultCounters(this.registry);
     if (opts.collectDefault ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -70,6 +73,29 @@ export class AnomalydMetrics {
   /** Counts events dead-lettered for `reason` (from BatchResult.rejected or rejected before the pipeline). */
   observeRejected(reason: RejectReason, count = 1): void {
     this.counters.countInvalid(reason, count);
+  }
+
+  /** Counts an outgoing message that was parked (never sent) for `reason`. */
+  observeParked(topic: string, reason: string): void {
+    this.faults.parked.inc({ topic, reason });
+  }
+
+  /** Counts a scoring worker restart. */
+  observeWorkerRestart(model: string, cause: 'crash' | 'timeout'): void {
+    this.faults.workerRestarts.inc({ model, cause });
+  }
+
+  /** Streams no longer held (evicted, or their partitions revoked): their series, label slots and alert counters go. */
+  forgetStreams(streams: readonly string[]): void {
+    for (const stream of streams) {
+      const label = this.labeler.forget(stream);
+      this.series.forget(stream);
+      if (label !== undefined) this.counters.removeAlerts(label);
+    }
+  }
+
+  observeEvicted(streams: number): void {
+    if (streams > 0) this.faults.evicted.inc(streams);
   }
 
   setConsumerLag(topic: string, partition: number, lag: number): void {

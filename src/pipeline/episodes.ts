@@ -23,6 +23,8 @@ interface StreamEpisode {
   peak: Peak | null;
   lastAbove: Mark | null;
   alertId: string;
+  /** The latest window, for the score of a resolution that no window caused (eviction). */
+  last: ScoredWindow | null;
 }
 
 /**
@@ -37,10 +39,11 @@ export class EpisodeTracker {
   observe(w: ScoredWindow, policy: AlertPolicy): Alert | null {
     let s = this.streams.get(w.stream);
     if (s === undefined) {
-      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '' };
+      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', last: null };
       this.streams.set(w.stream, s);
     }
     const mark = { index: w.index, ts: w.ts };
+    s.last = w;
     if (w.anomalous) {
       s.belowRun = 0;
       s.lastAbove = mark;
@@ -77,6 +80,18 @@ export class EpisodeTracker {
 
   isOpen(stream: string): boolean {
     return this.streams.get(stream)?.open ?? false;
+  }
+
+  /** Resolves the stream's open episode, if any, for `reason`; the stream's state stays until dropped. */
+  resolve(stream: string, reason: NonNullable<Alert['reason']>): Alert | null {
+    const s = this.streams.get(stream);
+    if (s === undefined || !s.open) return null;
+    const resolved = { ...this.alert(s, 'resolved', s.last!), reason };
+    s.open = false;
+    s.start = null;
+    s.peak = null;
+    s.belowRun = 0;
+    return resolved;
   }
 
   drop(predicate: (stream: string) => boolean): void {
@@ -116,8 +131,10 @@ export function alertId(stream: string, model: string, startTs: number): string 
   return createHash('sha256').update(`${stream}\u0000${model}\u0000${startTs}`).digest('hex').slice(0, 24);
 }
 
+/** Decoders bound timestamps to real dates; a file replay might not, and an alert must never throw. */
 function iso(ts: number): string {
-  return new Date(ts).toISOString();
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString();
 }
 
 function rows(flat: Float32Array, features: number): number[][] {

@@ -15,6 +15,12 @@ export interface PipelineOptions {
   models: ReadonlyMap<string, PipelineModel>;
   maxBatch: number;
   maxLatencyMs: number;
+  /** Streams held at once; events of a new stream beyond it are rejected as `stream_limit` (0 or absent: no cap). */
+  maxActiveStreams?: number;
+  /** A stream is evicted once the input's event time advanced this far without an event of it (0 or absent: never). */
+  idleEvictAfterMs?: number;
+  /** Told which streams were evicted, after their pipeline state is gone, for state kept outside the pipeline (metrics). */
+  onEvicted?: (streams: string[]) => void;
 }
 
 /** An input is either an event or something a decoder already rejected (so it is delivered and committed in order). */
@@ -36,8 +42,21 @@ export class ScoringPipeline<S = unknown> {
   readonly windows = new StreamWindows();
   readonly episodes = new EpisodeTracker();
   readonly transforms = new ScoreTransforms();
+  /**
+   * Per stream: the input's event-time clock (newest timestamp seen across all streams) when its
+   * last event arrived. Idleness is measured on that clock, so a partition that lags behind the
+   * others but keeps delivering never looks idle. Every stream the pipeline holds state for is here.
+   */
+  private readonly lastSeen = new Map<string, number>();
+  private clock = -Infinity;
+  private nextSweep = -Infinity;
 
   constructor(private readonly opts: PipelineOptions) {}
+
+  /** Streams the pipeline holds state for (routed or not). */
+  get activeStreams(): number {
+    return this.lastSeen.size;
+  }
 
   operator(): OperatorFunction<PipelineInput<S>, BatchResult<S>> {
     return (input) =>
@@ -51,15 +70,54 @@ export class ScoringPipeline<S = unknown> {
       );
   }
 
-  /** Forget the state of streams, e.g. after their partitions were revoked. */
-  dropStreams(predicate: (stream: string) => boolean): number {
-    this.episodes.drop(predicate);
-    this.transforms.drop(predicate);
-    return this.windows.drop(predicate);
+  /**
+   * Forget the state of streams, e.g. after their partitions were revoked or they went idle.
+   * Every per-stream state holder is dropped here; a new one belongs in this list.
+   */
+  dropStreams(predicate: (stream: string) => boolean): string[] {
+    const dropped = [...this.lastSeen.keys()].filter(predicate);
+    if (dropped.length === 0) return dropped;
+    const gone = new Set(dropped);
+    const isGone = (stream: string) => gone.has(stream);
+    this.episodes.drop(isGone);
+    this.transforms.drop(isGone);
+    this.windows.drop(isGone);
+    this.opts.router.forget(isGone);
+    for (const stream of dropped) this.lastSeen.delete(stream);
+    return dropped;
+  }
+
+  /**
+   * Evicts every stream without an event while the event-time clock advanced `idleEvictAfterMs`
+   * to `now`: an open episode is resolved first (reason `evicted`), then its state is dropped.
+   */
+  evictIdle(now: number): { streams: string[]; alerts: Alert[] } {
+    const idleMs = this.opts.idleEvictAfterMs ?? 0;
+    if (idleMs <= 0) return { streams: [], alerts: [] };
+    const alerts: Alert[] = [];
+    const streams = this.dropStreams((stream) => {
+      if (now - this.lastSeen.get(stream)! < idleMs) return false;
+      const alert = this.episodes.resolve(stream, 'evicted');
+      if (alert) alerts.push(alert);
+      return true;
+    });
+    if (streams.length > 0) this.opts.onEvicted?.(streams);
+    return { streams, alerts };
   }
 
   private stage(item: PipelineInput<S>): Staged<S> {
     if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
+    if (!this.lastSeen.has(item.stream)) {
+      const cap = this.opts.maxActiveStreams ?? 0;
+      if (cap > 0 && this.lastSeen.size >= cap) {
+        return {
+          kind: 'rejected',
+          rejected: { reason: 'stream_limit', detail: `${cap} streams are active (daemon.maxActiveStreams); a new one waits until one is evicted`, stream: item.stream, source: item.source },
+        };
+      }
+    }
+    if (item.ts > this.clock) this.clock = item.ts;
+    this.lastSeen.set(item.stream, this.clock);
     const route = this.opts.router.route(item.stream);
     if (route === null) {
       return {
@@ -114,6 +172,13 @@ export class ScoringPipeline<S = unknown> {
       const alert = this.episodes.observe(w, staged[i].policy);
       if (alert) alerts.push(alert);
     });
+    // Sweeps run here, after a batch and in arrival order, so an eviction's alert is ordered with the rest;
+    // at most every eighth of the idle time, so a stream goes between 1 and 1.125 idle times after its last event.
+    const idleMs = this.opts.idleEvictAfterMs ?? 0;
+    if (idleMs > 0 && this.clock >= this.nextSweep) {
+      alerts.push(...this.evictIdle(this.clock).alerts);
+      this.nextSweep = this.clock + Math.max(1, Math.floor(idleMs / 8));
+    }
     const rejected: Rejected<S>[] = [];
     const sources: S[] = [];
     for (const s of batch) {
