@@ -72,9 +72,9 @@ export class Daemon {
     return this.server?.url;
   }
 
+  private onExit: (code: number) => void = () => {};
   /** Resolves with the exit code once the daemon stopped, whatever stopped it (a signal or a failure). */
   readonly exited: Promise<number> = new Promise((resolve) => (this.onExit = resolve));
-  private onExit!: (code: number) => void;
 
   /** Resolves once the daemon is consuming (or stopping before it got there). */
   async start(): Promise<void> {

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Alert, Rejected } from '../pipeline/types.js';
 import type { KafkaSourceRef } from './source-ref.js';
 
@@ -60,7 +60,7 @@ export interface DeliveryOptions {
   topics: { alerts: string; deadLetter: string };
   /** Messages above this many bytes are parked instead of sent. */
   maxMessageBytes: number;
-  compression?: CompressionTypes;
+  compression: CompressionTypes;
 }
 
 /**
@@ -88,7 +88,7 @@ export async function deliver(producer: Producer, opts: DeliveryOptions, alerts:
   for (const r of rejected) add(opts.topics.deadLetter, deadLetterMessage(r));
   const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   if (topicMessages.length === 0) return parked;
-  const compression = opts.compression ?? CompressionTypes.None;
+  const { compression } = opts;
   try {
     await producer.sendBatch({ topicMessages, acks: -1, compression });
   } catch (err) {

@@ -108,9 +108,12 @@ export function register(program: Command): void {
       let sending: Promise<unknown> = Promise.resolve();
       ticker = setInterval(() => {
         if (stopping) return;
-        const messages = streams.map((s: DemoStream) => ({
+        // A replay of past data: the message timestamp is the event's own, as input.maxTimestampSkewMs expects.
+        const ts = t0 + n * STEP_MS;
+        const messages: { key: string; value: string; timestamp?: string }[] = streams.map((s: DemoStream) => ({
           key: s.id,
-          value: JSON.stringify({ stream: s.id, ts: new Date(t0 + n * STEP_MS).toISOString(), value: demoValue(s, n) }),
+          value: JSON.stringify({ stream: s.id, ts: new Date(ts).toISOString(), value: demoValue(s, n) }),
+          timestamp: String(ts),
         }));
         if (n > 0 && n % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });
         n++;

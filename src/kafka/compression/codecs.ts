@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { compressFrame, decompressFrame } from 'lz4-napi';
 import { decompress as zstdDecompress } from 'fzstd';
 import * as zstdWasm from '@bokuweb/zstd-wasm';
 import type { CompressionName } from './names.js';
 
+// kafkajs is CommonJS whose CompressionCodecs and CompressionTypes Node cannot see as named exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 // kafkajs-snappy ships CommonJS without types.
 const snappyCodec = createRequire(import.meta.url)('kafkajs-snappy') as () => KafkaCodec;
 
@@ -51,7 +53,7 @@ export function registerCompressionCodecs(): void {
   codecs[CompressionTypes.ZSTD] = zstdCodec;
 }
 
-export function compressionType(name: CompressionName): CompressionTypes {
+export function compressionType(name: CompressionName): kafkajs.CompressionTypes {
   switch (name) {
     case 'none':
       return CompressionTypes.None;
