@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createKafka } from '../kafka/client.js';
 import { compressionType } from '../kafka/compression/codecs.js';
-import { deliver } from '../kafka/delivery.js';
+import { deliver, type ProducerHandle } from '../kafka/delivery.js';
 import { OffsetTracker } from '../kafka/offset-tracker.js';
 import { retryUntilStopped } from '../kafka/retry.js';
 import { KafkaSource, refBytes, type Assignment } from '../kafka/source.js';
@@ -41,6 +41,7 @@ export class Daemon {
   private drained!: Promise<void>;
   private source!: KafkaSource;
   private producer!: Producer;
+  private producerHandle!: ProducerHandle;
   private server: MetricsServer | undefined;
   readonly metrics: AnomalydMetrics;
   readonly pipeline: ScoringPipeline<KafkaSourceRef>;
@@ -118,15 +119,30 @@ export class Daemon {
     if (!created) return;
 
     // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
-    this.producer = kafka.producer({
-      // A topic is created by ensureTopics with the cluster's settings, never implicitly by a send.
-      allowAutoTopicCreation: false,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
-    });
+    const newProducer = () =>
+      kafka.producer({
+        // A topic is created by ensureTopics with the cluster's settings, never implicitly by a send.
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
+      });
+    this.producer = newProducer();
     if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log))) return;
+    const daemon = this;
+    this.producerHandle = {
+      get current() {
+        return daemon.producer;
+      },
+      async renew() {
+        const old = daemon.producer;
+        daemon.producer = newProducer();
+        await old.disconnect().catch(() => {});
+        await daemon.producer.connect();
+        daemon.log.warn('a send was refused for good: producer renewed, its messages go one by one');
+      },
+    };
 
     this.source = new KafkaSource(
       kafka,
@@ -210,7 +226,7 @@ export class Daemon {
     let delivered = false;
     for (let attempt = 1, delay = 500; !delivered; attempt++, delay = Math.min(delay * 2, 10_000)) {
       try {
-        const parked = await deliver(this.producer, delivery, result.alerts, result.rejected);
+        const parked = await deliver(this.producerHandle, delivery, result.alerts, result.rejected);
         for (const p of parked) {
           this.log.error(p, 'message parked: it can never be delivered, so it is not retried');
           this.metrics.observeParked(p.topic, p.reason);
