@@ -235,4 +235,20 @@ describe('AnomalydMetrics', () => {
   it('rejects a non-positive label cap', () => {
     expect(() => new AnomalydMetrics({ maxStreamLabels: 0 })).toThrow(/maxStreamLabels must be a positive integer/);
   });
+
+  it('forgets evicted streams: their series and alert counters go, their label slot goes to the next new stream', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 2, collectDefault: false });
+    m.observeBatch(batch([scoredWindow('a', 0.1), scoredWindow('b', 0.2), scoredWindow('c', 0.3)], { alerts: [alert('a', 'open')] }));
+    let s = await scrape(m);
+    expect(findSamples(s, 'anomalyd_stream_anomaly_score').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'a', 'b']);
+    m.forgetStreams(['a']);
+    m.observeEvicted(1);
+    m.observeBatch(batch([scoredWindow('d', 0.4)]));
+    s = await scrape(m);
+    expect(findSamples(s, 'anomalyd_stream_anomaly_score').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_stream_windows_scored_total').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_stream_last_value').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_alerts_total').filter((x) => x.labels.stream === 'a')).toEqual([]);
+    expect(findSamples(s, 'anomalyd_streams_evicted_total')[0].value).toBe(1);
+  });
 });
