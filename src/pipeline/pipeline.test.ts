@@ -90,6 +90,16 @@ describe('ScoringPipeline', () => {
     expect(evicted).toEqual([]);
   });
 
+  it('does not let rejected input move the event-time clock', async () => {
+    const evicted: string[][] = [];
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, onEvicted: (s) => evicted.push(s) });
+    // A misshapen event dated far ahead (two values for a one-feature model) is rejected, and ages nobody.
+    const input = [ev('a', 1, 1), ev('a', 2, 1), { stream: 'junk', ts: 1_000_000, values: [1, 2], source: 'junk' }, ev('b', 4, 1), ev('b', 5, 1)];
+    const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    expect(out.flatMap((b) => b.rejected.map((r) => r.reason))).toEqual(['wrong_feature_count']);
+    expect(evicted).toEqual([]);
+  });
+
   it('rejects events of new streams beyond maxActiveStreams as stream_limit, and takes them once a slot is free', async () => {
     const p = pipeline(model([]), { maxActiveStreams: 2, idleEvictAfterMs: 100 });
     const input = [ev('a', 1, 1), ev('b', 2, 1), ev('c', 3, 1), ev('a', 4, 1), ev('b', 200, 1), ev('b', 210, 1), ev('b', 220, 1), ev('b', 230, 1)];

@@ -116,7 +116,6 @@ export class ScoringPipeline<S = unknown> {
         };
       }
     }
-    if (item.ts > this.clock) this.clock = item.ts;
     this.lastSeen.set(item.stream, this.clock);
     const route = this.opts.router.route(item.stream);
     if (route === null) {
@@ -129,8 +128,14 @@ export class ScoringPipeline<S = unknown> {
     const event = augment ? augmentEvent(item, augment, route.features) : item;
     if ('reason' in event) return { kind: 'rejected', rejected: event };
     const outcome = this.windows.push(event, route);
+    if (outcome !== 'warming' && 'reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
+    // Only an event its stream accepted moves the event-time clock: unrouted, misshapen or
+    // out-of-order input cannot age every stream at once.
+    if (item.ts > this.clock) {
+      this.clock = item.ts;
+      this.lastSeen.set(item.stream, this.clock);
+    }
     if (outcome === 'warming') return { kind: 'warming', source: item.source };
-    if ('reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
     return {
       kind: 'window',
       window: outcome,
