@@ -6,8 +6,8 @@ import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { readAll, testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
 
-/** Bounded state in the running daemon: an idle stream goes, with its open episode resolved and its metric series. */
-describe('idle-stream eviction in anomalyd run', () => {
+/** Bounded state in the running daemon: an idle stream goes with its open episode resolved and its metric series, and the stream cap holds. */
+describe('bounded stream state in anomalyd run', () => {
   let daemon: DaemonProcess | undefined;
   afterAll(() => daemon?.kill());
 
@@ -53,6 +53,34 @@ describe('idle-stream eviction in anomalyd run', () => {
     expect(findSamples(samples, 'anomalyd_active_streams')[0].value).toBe(1);
     expect(findSamples(samples, 'anomalyd_stream_anomaly_score').map((s) => s.labels.stream)).toEqual(['e-busy']);
     expect(daemon.logs.some((l) => l.msg === 'idle streams evicted')).toBe(true);
+    expect(await daemon.stop()).toBe(0);
+  });
+
+  it('dead-letters the events of new streams beyond daemon.maxActiveStreams as stream_limit, and counts them', async () => {
+    const names = { input: uniqueName('cap-in'), alerts: uniqueName('cap-alerts'), deadLetter: uniqueName('cap-dlq'), groupId: uniqueName('cap-group') };
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.input, numPartitions: 1 }] });
+    daemon = new DaemonProcess(writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'e-*', sections: { daemon: 'maxActiveStreams: 2' } }));
+    const { metricsUrl } = await daemon.ready();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let row = 0; row < 6; row++) {
+      const ts = T0 + row * HALF_HOUR;
+      await producer.send({
+        topic: names.input,
+        messages: ['e-a', 'e-b', 'e-c'].map((stream) => ({ key: stream, value: JSON.stringify({ stream, ts, value: 1000 + row }), timestamp: String(ts) })),
+      });
+    }
+    await producer.disconnect();
+    await waitForCommitted(admin, names.groupId, names.input);
+    await admin.disconnect();
+    const letters = await readAll(kafka, names.deadLetter);
+    expect(letters.map((m) => [m.key!.toString(), m.headers!['anomalyd-reason']!.toString()])).toEqual(Array.from({ length: 6 }, () => ['e-c', 'stream_limit']));
+    const samples = parseExposition(await (await fetch(`${metricsUrl}/metrics`)).text());
+    expect(findSamples(samples, 'anomalyd_invalid_events_total', { reason: 'stream_limit' })[0].value).toBe(6);
+    expect(findSamples(samples, 'anomalyd_active_streams')[0].value).toBe(2);
     expect(await daemon.stop()).toBe(0);
   });
 });
