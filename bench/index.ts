@@ -14,7 +14,8 @@ import { benchPerWindow } from './per-window.js';
 import { createProgress } from './progress.js';
 import { asPipelineModel, defaultModelDir } from './reference-model.js';
 import { loadScoringModel } from '../src/model/scorer.js';
-import { loadWorkerScoringModel } from '../src/model/worker-scorer.js';
+import { daemonSchema, inferenceSchema } from '../src/config/schema.js';
+import { loadWorkerScoringModel } from '../src/model/scoring-worker/supervisor.js';
 import { printReport, type BenchReport } from './report.js';
 import { EpsTraffic } from './traffic.js';
 
@@ -47,7 +48,8 @@ const program = new Command('anomalyd-bench')
   .option('--cpu-max-batch <n>', 'largest batch measured on the (slow) cpu backend', positive, 64)
   .option('--paced-rate <n>', 'events/s of the paced run (below capacity)', positive, 20_000)
   .option('--paced-seconds <s>', 'duration of the paced run', positive, 15)
-  .option('--memory-streams <n>', 'active streams in the memory figure', positive, 100_000)
+  .option('--memory-streams <n>', 'distinct stream ids in the memory figure', positive, 100_000)
+  .option('--memory-cap <n>', 'daemon.maxActiveStreams of the memory figure (0: no cap; default: the config default)', (v) => Number.parseInt(v, 10))
   .option('--max-batch <n>', 'inference.maxBatch for the daemon runs (default: the config default)', positive)
   .option('--max-latency-ms <n>', 'inference.maxLatencyMs for the daemon runs (default: the config default)', positive)
   .option('--inference-thread <where>', 'daemon runs score in a worker thread (as anomalyd run does) or on the main thread', list(['worker', 'main'] as const), ['worker'])
@@ -65,6 +67,7 @@ interface Options {
   pacedRate: number;
   pacedSeconds: number;
   memoryStreams: number;
+  memoryCap?: number;
   maxBatch?: number;
   maxLatencyMs?: number;
   brokers?: string;
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
   await selectBackend(defaultBackend);
   const thread = opts.inferenceThread[0] ?? 'worker';
   const { dir, origin } = await defaultModelDir();
-  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend) : await loadScoringModel('eps-gru', dir);
+  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend, inferenceSchema.parse(undefined)) : await loadScoringModel('eps-gru', dir);
   const pipelineModel = asPipelineModel(model, defaultBackend);
   report.model = { origin, backend: defaultBackend, thread, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
 
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
         report.paced = await benchPaced({ kafka, brokers, partitions: opts.partitions, streams: opts.streams, rate: opts.pacedRate, seconds: opts.pacedSeconds, model: pipelineModel, progress });
       }
     }
-    if (only.has('memory')) report.memory = await benchMemory(pipelineModel, opts.memoryStreams, progress);
+    if (only.has('memory')) report.memory = await benchMemory(pipelineModel, opts.memoryStreams, opts.memoryCap ?? daemonSchema.parse(undefined).maxActiveStreams, progress);
   } finally {
     await local?.stop();
   }

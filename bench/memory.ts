@@ -9,7 +9,13 @@ import { gc } from './timing.js';
 import { EpsTraffic, STEP_MS, T0, streamId } from './traffic.js';
 
 export interface MemoryResult {
+  /** Distinct stream ids sent. */
   streams: number;
+  /** daemon.maxActiveStreams of the run (0: no cap). */
+  cap: number;
+  /** Streams the pipeline holds at the end; with a cap, the rest were rejected as stream_limit. */
+  activeStreams: number;
+  rejectedStreamLimit: number;
   events: number;
   gcExposed: boolean;
   /** After windows, episodes, score transforms and routes of every stream exist. */
@@ -25,13 +31,13 @@ function usage(): { rss: number; heap: number } {
 }
 
 /**
- * Resident memory of `streams` active streams: seqStep events per stream through the real
+ * Resident memory of `streams` distinct stream ids with `cap` as daemon.maxActiveStreams (0: none): seqStep events per stream through the real
  * ScoringPipeline (so every stream holds a full window and episode state) and the daemon's metrics.
  */
-export async function benchMemory(model: PipelineModel, streams: number, progress: Progress): Promise<MemoryResult> {
+export async function benchMemory(model: PipelineModel, streams: number, cap: number, progress: Progress): Promise<MemoryResult> {
   const rule = { match: '*', model: model.name, alert: { openAfter: 1, resolveAfter: 5 } };
   const router = new StreamRouter([rule], new Map([[model.name, model]]));
-  const pipeline = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50 });
+  const pipeline = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50, maxActiveStreams: cap });
   const metrics = new AnomalydMetrics({ maxStreamLabels: 1000, collectDefault: false });
   const traffic = new EpsTraffic({ streams, rows: model.seqStep });
   const total = streams * model.seqStep;
@@ -47,11 +53,13 @@ export async function benchMemory(model: PipelineModel, streams: number, progres
   const before = usage();
   progress.start(`memory: ${streams} streams`, total);
   let done = 0;
+  let rejectedStreamLimit = 0;
   await lastValueFrom(
     from(events()).pipe(
       pipeline.operator(),
       tap((r) => {
         done += r.events;
+        for (const x of r.rejected) if (x.reason === 'stream_limit') rejectedStreamLimit++;
         progress.update(done);
         results.push(r.alerts.length);
       }),
@@ -59,20 +67,21 @@ export async function benchMemory(model: PipelineModel, streams: number, progres
     { defaultValue: undefined },
   );
   progress.stop();
-  if (pipeline.windows.size !== streams) throw new Error(`expected ${streams} active streams, the pipeline holds ${pipeline.windows.size}`);
+  const held = cap > 0 ? Math.min(cap, streams) : streams;
+  if (pipeline.windows.size !== held) throw new Error(`expected ${held} active streams, the pipeline holds ${pipeline.windows.size}`);
   const afterPipeline = usage();
   // The daemon records every scored window in its metrics: feed the same windows once more through a fresh pipeline stage.
-  const again = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50 });
+  const again = new ScoringPipeline({ router, models: new Map([[model.name, model]]), maxBatch: 1024, maxLatencyMs: 50, maxActiveStreams: cap });
   await lastValueFrom(from(events()).pipe(again.operator(), tap((r) => metrics.observeBatch(r))), { defaultValue: undefined });
   again.dropStreams(() => true);
   const afterMetrics = usage();
   const per = (a: { rss: number; heap: number }) => ({
     rssBytes: a.rss - before.rss,
     heapBytes: a.heap - before.heap,
-    rssPerStream: (a.rss - before.rss) / streams,
-    heapPerStream: (a.heap - before.heap) / streams,
+    rssPerStream: (a.rss - before.rss) / held,
+    heapPerStream: (a.heap - before.heap) / held,
   });
-  const out = { streams, events: total, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', pipeline: per(afterPipeline), withMetrics: per(afterMetrics) };
+  const out = { streams, cap, activeStreams: pipeline.activeStreams, rejectedStreamLimit, events: total, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', pipeline: per(afterPipeline), withMetrics: per(afterMetrics) };
   // Keep the measured state alive until after the last measurement.
   if (pipeline.windows.size + results.length < 0) console.log(metrics);
   return out;

@@ -58,7 +58,7 @@ export function printReport(r: BenchReport): void {
   if (r.memory) {
     const m = r.memory;
     out.push(
-      table(`e. memory, ${int(m.streams)} active streams (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'RSS/stream', 'heap/stream'], [
+      table(`e. memory, ${int(m.streams)} distinct stream ids, maxActiveStreams ${m.cap === 0 ? 'off' : int(m.cap)}: ${int(m.activeStreams)} held, ${int(m.rejectedStreamLimit)} events rejected as stream_limit (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'RSS/stream', 'heap/stream'], [
         ['pipeline (windows, episodes, routes)', mib(m.pipeline.rssBytes), mib(m.pipeline.heapBytes), kib(m.pipeline.rssPerStream), kib(m.pipeline.heapPerStream)],
         ['+ per-stream metrics', mib(m.withMetrics.rssBytes), mib(m.withMetrics.heapBytes), kib(m.withMetrics.rssPerStream), kib(m.withMetrics.heapPerStream)],
       ]),

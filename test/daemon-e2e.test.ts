@@ -77,10 +77,11 @@ describe('anomalyd run against a real broker', () => {
     for (let row = 0; row < ROWS; row++) {
       await producer.send({
         topic: input,
-        messages: Array.from({ length: STREAMS }, (_, i) => ({ key: streamId(i), value: JSON.stringify(event(i, row)) })),
+        // Past data: the message timestamp is the event's, as input.maxTimestampSkewMs expects of a replay.
+        messages: Array.from({ length: STREAMS }, (_, i) => ({ key: streamId(i), value: JSON.stringify(event(i, row)), timestamp: String(T0 + row * HALF_HOUR) })),
       });
     }
-    await producer.send({ topic: input, messages: malformed.map((m) => ({ key: m.key, value: m.value })) });
+    await producer.send({ topic: input, messages: malformed.map((m) => ({ key: m.key, value: m.value, timestamp: String(T0 + ROWS * HALF_HOUR) })) });
     await producer.disconnect();
     await waitForCommitted(admin, groupId, input);
     const seconds = (Date.now() - started) / 1000;
@@ -129,7 +130,8 @@ describe('anomalyd run against a real broker', () => {
     for (let row = ROWS; row < ROWS + MORE_ROWS; row++) {
       await producer.send({
         topic: input,
-        messages: Array.from({ length: STREAMS }, (_, i) => ({ key: streamId(i), value: JSON.stringify(event(i, row)) })),
+        // Past data: the message timestamp is the event's, as input.maxTimestampSkewMs expects of a replay.
+        messages: Array.from({ length: STREAMS }, (_, i) => ({ key: streamId(i), value: JSON.stringify(event(i, row)), timestamp: String(T0 + row * HALF_HOUR) })),
       });
     }
     await producer.disconnect();

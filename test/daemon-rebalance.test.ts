@@ -29,6 +29,8 @@ describe('a consumer-group rebalance', () => {
           messages: Array.from({ length: STREAMS }, (_, i) => ({
             key: `r-${i}`,
             value: JSON.stringify({ stream: `r-${i}`, ts: T0 + row * HALF_HOUR, value: values[offsets[i % offsets.length] + row] }),
+            // Past data: the message timestamp is the event's, as input.maxTimestampSkewMs expects of a replay.
+            timestamp: String(T0 + row * HALF_HOUR),
           })),
         });
       }

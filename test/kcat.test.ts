@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import type { Alert } from '../src/pipeline/types.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { cleanSegments } from './support/clean-segments.js';
-import { HALF_HOUR, T0 } from './support/eps.js';
+import { HALF_HOUR } from './support/eps.js';
+
+/** Whole half-hours, 40 of them before now. */
+const RECENT = Math.floor(Date.now() / HALF_HOUR) * HALF_HOUR - 40 * HALF_HOUR;
 import { testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
 import { requireTool } from './support/tools.js';
 
@@ -34,7 +37,8 @@ describe('with kcat as the producer and the alert reader', () => {
     const [edge, core] = [offsets[0], offsets[offsets.length - 1]];
     const lines: string[] = [];
     for (let row = 0; row < 40; row++) {
-      const ts = T0 + row * HALF_HOUR;
+      // kcat sends with the current time as message timestamp: the events are recent, within input.maxTimestampSkewMs.
+      const ts = RECENT + row * HALF_HOUR;
       lines.push(`edge-fw:${JSON.stringify({ ts, value: row === 20 ? values[edge + row] * 2.5 : values[edge + row] })}`);
       lines.push(`core-fw:${JSON.stringify({ ts, value: values[core + row] })}`);
     }

@@ -94,13 +94,14 @@ scrape_configs:
     const { values, offsets } = await cleanSegments('timeseries2.csv', 40);
     const event = (i: number, row: number) => {
       const v = values[offsets[(i * 9) % offsets.length] + row];
-      return { key: `t-0${i}`, value: JSON.stringify({ stream: `t-0${i}`, ts: T0 + row * HALF_HOUR, value: i === 0 && row === 39 ? v * 3 : v }) };
+      // Past data: the message timestamp is the event's, as input.maxTimestampSkewMs expects of a replay.
+      return { key: `t-0${i}`, value: JSON.stringify({ stream: `t-0${i}`, ts: T0 + row * HALF_HOUR, value: i === 0 && row === 39 ? v * 3 : v }), timestamp: String(T0 + row * HALF_HOUR) };
     };
     const producer = kafka.producer();
     await producer.connect();
     for (let row = 0; row < ROWS; row++) {
       const messages = Array.from({ length: STREAMS }, (_, i) => event(i, row));
-      if (row % 10 === 0) messages.push({ key: 't-01', value: '{"stream":"t-01","value":"oops"}' });
+      if (row % 10 === 0) messages.push({ key: 't-01', value: '{"stream":"t-01","value":"oops"}', timestamp: String(T0) });
       await producer.send({ topic: input, messages });
     }
     await producer.disconnect();

@@ -29,7 +29,17 @@ describe('config', () => {
   it('fills defaults, splits brokers, interpolates env and resolves model dirs against the file', () => {
     const { config, modelDirs } = parseConfig(minimal, '/etc/anomalyd/test.yaml', { BROKERS: 'k1:9092, k2:9093' });
     expect(config.kafka.brokers).toEqual(['k1:9092', 'k2:9093']);
-    expect(config.inference).toEqual({ backend: 'auto', maxBatch: 1024, maxLatencyMs: 50 });
+    expect(config.inference).toEqual({ backend: 'auto', maxBatch: 1024, maxLatencyMs: 50, timeoutMs: 30_000, maxRetries: 2 });
+    expect(config.daemon).toEqual({
+      maxInFlight: 20_000,
+      maxInFlightBytes: 64 * 1024 * 1024,
+      maxMessageBytes: 1_000_000,
+      maxActiveStreams: 100_000,
+      idleEvictAfterMs: 86_400_000,
+      shutdownTimeoutMs: 15_000,
+    });
+    expect(config.input.maxTimestampSkewMs).toBe(7 * 86_400_000);
+    expect(config.alerts).toEqual({ topic: 'anomalyd.alerts', compression: 'none' });
     expect(config.streams[0].alert).toEqual({ openAfter: 1, resolveAfter: 5 });
     expect(modelDirs.eps).toBe('/etc/anomalyd/models/eps');
     expect(parseConfig(minimal, 'x.yaml', {}).config.kafka.brokers).toEqual(['127.0.0.1:9092']);

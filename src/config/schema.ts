@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMPRESSION_NAMES } from '../kafka/compression/names.js';
 import { streamRegexProblem } from '../pipeline/stream-regex.js';
 
 const positiveInt = z.number().int().positive();
@@ -72,6 +73,12 @@ export const inputSchema = z.strictObject({
       values: z.string().min(1).default('values'),
     })
     .default({ stream: 'stream', timestamp: 'ts', value: 'value', values: 'values' }),
+  /**
+   * Largest distance between an event's own timestamp and its Kafka message timestamp (0: no check).
+   * Seven days: a shipper's backlog after a long outage still gets in, a typo'd year does not; a replay
+   * of historical data passes when its producer sets the message timestamp to the event time.
+   */
+  maxTimestampSkewMs: z.number().int().min(0).default(7 * 24 * 3_600_000),
 });
 
 export const alertPolicySchema = z.strictObject({
@@ -191,11 +198,45 @@ export const streamRuleSchema = z
     path: ['scoring', 'seasonalPeriod'],
   });
 
+export const inferenceSchema = z
+  .strictObject({
+    backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    maxBatch: positiveInt.default(1024),
+    maxLatencyMs: positiveInt.default(50),
+    /** A scoring worker that has not answered a batch after this long is hung: it is restarted and the batch retried. */
+    timeoutMs: positiveInt.default(30_000),
+    /** Restarts of a scoring worker for one batch (crash or timeout) before the daemon gives up and exits 1. */
+    maxRetries: z.number().int().min(0).default(2),
+  })
+  .prefault({});
+
+export const daemonSchema = z
+  .strictObject({
+    /** Events fetched but not yet delivered; above it fetching waits. */
+    maxInFlight: positiveInt.default(20_000),
+    /** Bytes (keys and values) of those events; above it fetching waits too. */
+    maxInFlightBytes: positiveInt.default(64 * 1024 * 1024),
+    /** Outgoing messages (key, value and headers) larger than this are parked, not sent; below the broker's default 1 MiB message.max.bytes. */
+    maxMessageBytes: positiveInt.default(1_000_000),
+    /** Streams held at once; events of further new streams are dead-lettered as stream_limit (0: no cap). */
+    maxActiveStreams: z.number().int().min(0).default(100_000),
+    /** A stream without an event for this long (event time, against the newest event seen) is evicted (0: never). */
+    idleEvictAfterMs: z.number().int().min(0).default(24 * 3_600_000),
+    shutdownTimeoutMs: positiveInt.default(15_000),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     kafka: kafkaSchema,
     input: inputSchema,
-    alerts: z.strictObject({ topic: z.string().min(1).default('anomalyd.alerts') }).default({ topic: 'anomalyd.alerts' }),
+    alerts: z
+      .strictObject({
+        topic: z.string().min(1).default('anomalyd.alerts'),
+        /** Codec of produced alert and dead-letter batches. */
+        compression: z.enum(COMPRESSION_NAMES).default('none'),
+      })
+      .prefault({}),
     deadLetter: z
       .strictObject({ topic: z.string().min(1).default('anomalyd.dead-letter') })
       .default({ topic: 'anomalyd.dead-letter' }),
@@ -216,20 +257,8 @@ export const configSchema = z
         probesWithoutAuth: z.boolean().default(false),
       })
       .default({ enabled: true, host: '127.0.0.1', port: 9464, maxStreamLabels: 1000, probesWithoutAuth: false }),
-    inference: z
-      .strictObject({
-        backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-        maxBatch: positiveInt.default(1024),
-        maxLatencyMs: positiveInt.default(50),
-      })
-      .default({ backend: 'auto', maxBatch: 1024, maxLatencyMs: 50 }),
-    daemon: z
-      .strictObject({
-        /** Events fetched but not yet committed; above it partitions are paused. */
-        maxInFlight: positiveInt.default(20_000),
-        shutdownTimeoutMs: positiveInt.default(15_000),
-      })
-      .default({ maxInFlight: 20_000, shutdownTimeoutMs: 15_000 }),
+    inference: inferenceSchema,
+    daemon: daemonSchema,
     logging: z
       .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .default({ level: 'info' }),

@@ -5,11 +5,12 @@ import { insecureKafkaSettings } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { createKafka } from '../kafka/client.js';
-import { deliver } from '../kafka/delivery.js';
+import { compressionType } from '../kafka/compression/codecs.js';
+import { deliver, type ProducerHandle } from '../kafka/delivery.js';
 import { OffsetTracker } from '../kafka/offset-tracker.js';
 import { retryUntilStopped } from '../kafka/retry.js';
 import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
-import { KafkaSource, type Assignment } from '../kafka/source.js';
+import { KafkaSource, refBytes, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { pipelineFromConfig } from '../pipeline/from-config.js';
@@ -49,6 +50,7 @@ export class Daemon {
   private drained!: Promise<void>;
   private source!: KafkaSource;
   private producer!: Producer;
+  private producerHandle!: ProducerHandle;
   private server: MetricsServer | undefined;
   readonly metrics: AnomalydMetrics;
   readonly pipeline: ScoringPipeline<KafkaSourceRef>;
@@ -57,7 +59,13 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     const { config } = opts.loaded;
     this.log = opts.log;
-    this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models);
+    this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
+      onEvicted: (streams) => {
+        this.forgetStreams(streams);
+        this.metrics.observeEvicted(streams.length);
+        this.log.info({ streams: streams.length, sample: streams.slice(0, 5) }, 'idle streams evicted');
+      },
+    });
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
     const backends = [...new Set([...opts.models.values()].map((m) => m.backend))].join(',');
     this.metrics.setBuildInfo(version, backends);
@@ -66,6 +74,10 @@ export class Daemon {
   get metricsUrl(): string | undefined {
     return this.server?.url;
   }
+
+  private onExit: (code: number) => void = () => {};
+  /** Resolves with the exit code once the daemon stopped, whatever stopped it (a signal or a failure). */
+  readonly exited: Promise<number> = new Promise((resolve) => (this.onExit = resolve));
 
   /** Resolves once the daemon is consuming (or stopping before it got there). */
   async start(): Promise<void> {
@@ -79,8 +91,19 @@ export class Daemon {
         web: this.opts.loaded.metricsWeb,
         probesWithoutAuth: config.metrics.probesWithoutAuth,
         readiness: () => {
-          const checks = { modelsLoaded: this.opts.models.size > 0, consumerJoined: this.source?.isJoined ?? false };
-          return { ready: Object.values(checks).every(Boolean), checks };
+          const models = [...this.opts.models.values()];
+          const checks = {
+            modelsLoaded: models.length > 0,
+            inputTopicsExist: this.source !== undefined && this.source.waitingFor === undefined,
+            consumerJoined: this.source?.isJoined ?? false,
+            scoringHealthy: models.every((m) => m.healthy?.() ?? true),
+          };
+          const reasons: Record<string, string> = {};
+          const waiting = this.source?.waitingFor;
+          if (waiting !== undefined) reasons.inputTopicsExist = waiting;
+          const restarting = models.filter((m) => !(m.healthy?.() ?? true)).map((m) => m.name);
+          if (restarting.length > 0) reasons.scoringHealthy = `scoring worker of ${restarting.join(', ')} is being restarted`;
+          return { ready: Object.values(checks).every(Boolean), checks, reasons };
         },
       });
       const web = this.opts.loaded.metricsWeb;
@@ -116,17 +139,41 @@ export class Daemon {
     if (!created) return;
 
     // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
-    });
+    const newProducer = () =>
+      kafka.producer({
+        // A topic is created by ensureTopics with the cluster's settings, never implicitly by a send.
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
+      });
+    this.producer = newProducer();
     if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log, { diagnose }))) return;
+    const daemon = this;
+    this.producerHandle = {
+      get current() {
+        return daemon.producer;
+      },
+      async renew() {
+        const old = daemon.producer;
+        daemon.producer = newProducer();
+        await old.disconnect().catch(() => {});
+        await daemon.producer.connect();
+        daemon.log.warn('a send was refused for good: producer renewed, its messages go one by one');
+      },
+    };
 
     this.source = new KafkaSource(
       kafka,
-      { groupId: config.kafka.groupId, topics: config.input.topics, fromBeginning: config.input.fromBeginning, fields: config.input.fields, maxInFlight: config.daemon.maxInFlight },
+      {
+        groupId: config.kafka.groupId,
+        topics: config.input.topics,
+        fromBeginning: config.input.fromBeginning,
+        decode: { fields: config.input.fields, maxTimestampSkewMs: config.input.maxTimestampSkewMs },
+        maxInFlight: config.daemon.maxInFlight,
+        maxInFlightBytes: config.daemon.maxInFlightBytes,
+      },
       this.log,
     );
     this.source.onRevoked = (revoked) => this.dropRevoked(revoked);
@@ -153,20 +200,21 @@ export class Daemon {
     });
     this.drained.catch((err) => {
       this.log.fatal({ err }, 'pipeline failed');
-      void this.stop('pipeline failure');
+      void this.stop('pipeline failure', true);
     });
 
     this.commitTimer = setInterval(() => void this.commit(), this.opts.commitIntervalMs ?? 500);
-    if (await this.source.start(isStopping)) this.log.info({ topics: config.input.topics, groupId: config.kafka.groupId }, 'consuming');
+    if (await this.source.start(kafka, isStopping)) this.log.info({ topics: config.input.topics, groupId: config.kafka.groupId }, 'consuming');
   }
 
   /**
    * Stop fetching, finish in-flight batches, deliver, commit, disconnect. Resolves with the exit
    * code: 0 when everything drained within shutdownTimeoutMs, 1 when the timeout cut it short
-   * (the uncommitted events are read again on the next start).
+   * (the uncommitted events are read again on the next start) or when an error is the reason.
    */
-  stop(reason = 'requested'): Promise<number> {
-    this.stopped ??= this.shutdown(reason);
+  stop(reason = 'requested', failed = false): Promise<number> {
+    this.stopped ??= this.shutdown(reason).then((code) => (failed ? Math.max(code, 1) : code));
+    void this.stopped.then(this.onExit);
     return this.stopped;
   }
 
@@ -199,10 +247,19 @@ export class Daemon {
   private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
     const { config } = this.opts.loaded;
     // Alerts must not be lost: keep retrying until the broker takes them or shutdown gives up.
+    const delivery = {
+      topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic },
+      maxMessageBytes: config.daemon.maxMessageBytes,
+      compression: compressionType(config.alerts.compression),
+    };
     let delivered = false;
     for (let attempt = 1, delay = 500; !delivered; attempt++, delay = Math.min(delay * 2, 10_000)) {
       try {
-        await deliver(this.producer, { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic }, result.alerts, result.rejected);
+        const parked = await deliver(this.producerHandle, delivery, result.alerts, result.rejected);
+        for (const p of parked) {
+          this.log.error(p, 'message parked: it can never be delivered, so it is not retried');
+          this.metrics.observeParked(p.topic, p.reason);
+        }
         delivered = true;
       } catch (err) {
         this.log.error({ err: (err as Error).message, attempt, alerts: result.alerts.length, deadLetters: result.rejected.length }, 'delivery failed; retrying');
@@ -215,7 +272,9 @@ export class Daemon {
     for (const r of result.rejected) this.metrics.observeRejected(r.reason);
     this.metrics.observeBatch(result);
     this.tracker.markDelivered(result.sources);
-    this.source.completed(result.events);
+    let bytes = 0;
+    for (const ref of result.sources) bytes += refBytes(ref);
+    this.source.completed(result.events, bytes);
   }
 
   private commit(): Promise<void> {
@@ -230,15 +289,22 @@ export class Daemon {
       }
       this.metrics.clearConsumerLag();
       for (const l of this.source.lag((t, p) => this.tracker.committedOffset(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
-      this.metrics.setActiveStreams(this.pipeline.windows.size);
+      this.metrics.setActiveStreams(this.pipeline.activeStreams);
     });
     return this.committing;
   }
 
+  /** State of evicted or revoked streams kept outside the pipeline. */
+  private forgetStreams(streams: readonly string[]): void {
+    for (const stream of streams) this.streamPartition.delete(stream);
+    this.metrics.forgetStreams(streams);
+  }
+
   private dropRevoked(revoked: Assignment): void {
     const gone = new Set([...revoked].flatMap(([topic, parts]) => [...parts].map((p) => `${topic}\u0000${p}`)));
-    const dropped = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
-    this.metrics.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
+    const droppedStreams = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
+    this.forgetStreams(droppedStreams);
+    const dropped = droppedStreams.length;
     for (const [stream, tp] of this.streamPartition) if (gone.has(tp)) this.streamPartition.delete(stream);
     this.tracker.forget((t, p) => this.source.owns(t, p));
     this.log.info({ revoked: Object.fromEntries([...revoked].map(([t, ps]) => [t, [...ps]])), droppedStreams: dropped }, 'partitions revoked; their streams warm up again');

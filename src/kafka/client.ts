@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
 import type { KafkaConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { registerCompressionCodecs } from './compression/codecs.js';
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -10,8 +11,9 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client from anomalyd's kafka config, logging through the daemon's logger. */
+/** A kafkajs client from anomalyd's kafka config, logging through the daemon's logger, with every Kafka codec registered. */
 export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
+  registerCompressionCodecs();
   const kafkaLog = log.child({ component: 'kafkajs' });
   const options: KafkaJsConfig = {
     clientId: cfg.clientId,

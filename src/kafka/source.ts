@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import type { Logger } from '../log.js';
-import { decodeEvent, type Decoded, type EventFields } from './decode.js';
+import { decodeEvent, type Decoded, type DecodeOptions } from './decode.js';
 import type { KafkaSourceRef } from './source-ref.js';
 import { retryUntilStopped } from './retry.js';
 
@@ -9,10 +9,21 @@ export interface SourceOptions {
   groupId: string;
   topics: string[];
   fromBeginning: boolean;
-  fields: EventFields;
+  decode: DecodeOptions;
   /** Fetched-but-not-completed events above which fetching waits (until half of them completed). */
   maxInFlight: number;
+  /** The same in bytes of their keys and values: many large events hold memory that a count misses. */
+  maxInFlightBytes: number;
 }
+
+/** What an event holds in memory while in flight: its key and value bytes. */
+export function refBytes(ref: KafkaSourceRef): number {
+  return (ref.key?.length ?? 0) + (ref.value?.length ?? 0);
+}
+
+/** While input topics are missing, how often to look again and how often to say so. */
+const TOPIC_POLL_MS = 1000;
+const TOPIC_LOG_EVERY_MS = 30_000;
 
 /** A held batch heartbeats this often so a long drain never costs the group membership. */
 const HEARTBEAT_WHILE_HELD_MS = 1000;
@@ -33,6 +44,8 @@ export class KafkaSource {
   readonly consumer: Consumer;
   private readonly subject = new Subject<Decoded>();
   private inFlight = 0;
+  private inFlightBytes = 0;
+  private missingTopics: string[] = [];
   private paused = false;
   /** Resolves the eachBatch that waits for in-flight events to drain. */
   private backpressure: (() => void) | undefined;
@@ -52,6 +65,8 @@ export class KafkaSource {
     this.consumer = kafka.consumer({
       ...SOURCE_CONSUMER_OPTIONS,
       groupId: opts.groupId,
+      // An input topic is the operator's to create (with its partition count); see waitForTopics.
+      allowAutoTopicCreation: false,
       // A rebalance or crash never commits on its own; see `commit`.
       retry: { restartOnFailure: async (err) => (log.error({ err }, 'consumer failed; restarting it'), true) },
     });
@@ -75,14 +90,23 @@ export class KafkaSource {
     return this.inFlight;
   }
 
+  /** Why the source is not consuming yet, or undefined when it is (or trying to). */
+  get waitingFor(): string | undefined {
+    return this.missingTopics.length > 0 ? `input topic(s) ${this.missingTopics.join(', ')} do not exist yet` : undefined;
+  }
+
   owns(topic: string, partition: number): boolean {
     return this.assignment.get(topic)?.has(partition) ?? false;
   }
 
-  /** Connects (retrying with backoff for as long as it takes, unless stopped), subscribes and starts fetching. */
-  async start(isStopping: () => boolean): Promise<boolean> {
+  /**
+   * Connects (retrying with backoff for as long as it takes, unless stopped), waits for the input
+   * topics to exist, subscribes and starts fetching.
+   */
+  async start(kafka: Kafka, isStopping: () => boolean): Promise<boolean> {
     const connected = await retryUntilStopped('connecting the consumer to the Kafka brokers', () => this.consumer.connect(), isStopping, this.log);
     if (!connected) return false;
+    if (!(await this.waitForTopics(kafka, isStopping))) return false;
     await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning });
     await this.consumer.run({
       autoCommit: false,
@@ -95,14 +119,15 @@ export class KafkaSource {
         for (const m of batch.messages) {
           const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) };
           this.inFlight++;
-          this.subject.next(decodeEvent(ref, this.opts.fields, receivedAt));
+          this.inFlightBytes += refBytes(ref);
+          this.subject.next(decodeEvent(ref, this.opts.decode, receivedAt));
           // Resolving only advances the fetch position; nothing is committed until `commit`.
           resolveOffset(m.offset);
         }
         this.highWatermarks.set(`${topic}\u0000${partition}`, { topic, partition, hw: BigInt(batch.highWatermark) });
         // Backpressure: hold this batch (and with it the next fetch) until the pipeline caught up.
         // Pausing the partitions instead would make kafkajs sleep maxWaitTimeInMs before its next fetch.
-        while (this.inFlight >= this.opts.maxInFlight && !this.closing) {
+        while (this.overBudget() && !this.closing) {
           await new Promise<void>((resolve) => {
             this.backpressure = resolve;
             setTimeout(resolve, HEARTBEAT_WHILE_HELD_MS).unref();
@@ -115,10 +140,45 @@ export class KafkaSource {
     return true;
   }
 
-  /** Work for `events` fetched events is delivered (or dead-lettered). */
-  completed(events: number): void {
+  /** Work for `events` fetched events, `bytes` of them (refBytes), is delivered (or dead-lettered). */
+  completed(events: number, bytes: number): void {
     this.inFlight -= events;
-    if (this.backpressure !== undefined && this.inFlight <= this.opts.maxInFlight / 2) this.release();
+    this.inFlightBytes -= bytes;
+    if (this.backpressure !== undefined && this.inFlight <= this.opts.maxInFlight / 2 && this.inFlightBytes <= this.opts.maxInFlightBytes / 2) this.release();
+  }
+
+  private overBudget(): boolean {
+    return this.inFlight >= this.opts.maxInFlight || this.inFlightBytes >= this.opts.maxInFlightBytes;
+  }
+
+  /**
+   * Started before its producers, on a fresh cluster, the daemon waits for its input topics rather
+   * than failing (or auto-creating them with the broker's default partition count).
+   */
+  private async waitForTopics(kafka: Kafka, isStopping: () => boolean): Promise<boolean> {
+    const admin = kafka.admin();
+    const ok = await retryUntilStopped('connecting the admin client', () => admin.connect(), isStopping, this.log);
+    if (!ok) return false;
+    try {
+      let lastLog = 0;
+      for (;;) {
+        if (isStopping()) return false;
+        try {
+          const existing = new Set(await admin.listTopics());
+          this.missingTopics = this.opts.topics.filter((t) => !existing.has(t));
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'listing topics failed; retrying');
+        }
+        if (this.missingTopics.length === 0) return true;
+        if (Date.now() - lastLog >= TOPIC_LOG_EVERY_MS) {
+          lastLog = Date.now();
+          this.log.warn({ missing: this.missingTopics }, 'waiting for the input topics to be created');
+        }
+        await new Promise((r) => setTimeout(r, TOPIC_POLL_MS).unref());
+      }
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   async commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {

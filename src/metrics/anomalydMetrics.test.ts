@@ -1,6 +1,6 @@
 import { ALERT_KINDS } from '../pipeline/types.js';
 import { describe, expect, it } from 'vitest';
-import type { Alert, BatchResult, ScoredWindow } from '../pipeline/types.js';
+import { REJECT_REASONS, type Alert, type BatchResult, type ScoredWindow } from '../pipeline/types.js';
 import { AnomalydMetrics } from './anomalydMetrics.js';
 import { findSamples, parseExposition, type Sample } from './exposition.js';
 
@@ -162,7 +162,7 @@ describe('AnomalydMetrics', () => {
     const m = new AnomalydMetrics({ maxStreamLabels: 10, collectDefault: false });
     const before = await scrape(m);
     expect(findSamples(before, 'anomalyd_invalid_events_total').map((x) => [x.labels.reason, x.value])).toContainEqual(['duplicate_timestamp', 0]);
-    expect(findSamples(before, 'anomalyd_invalid_events_total')).toHaveLength(8);
+    expect(findSamples(before, 'anomalyd_invalid_events_total')).toHaveLength(REJECT_REASONS.length);
     m.observeBatch(
       batch([scoredWindow('a', 0.1)], {
         events: 6,
@@ -345,5 +345,21 @@ describe('AnomalydMetrics', () => {
 
   it('rejects a non-positive label cap', () => {
     expect(() => new AnomalydMetrics({ maxStreamLabels: 0 })).toThrow(/maxStreamLabels must be a positive integer/);
+  });
+
+  it('forgets evicted streams: their series and alert counters go, their label slot goes to the next new stream', async () => {
+    const m = new AnomalydMetrics({ maxStreamLabels: 2, collectDefault: false });
+    m.observeBatch(batch([scoredWindow('a', 0.1), scoredWindow('b', 0.2), scoredWindow('c', 0.3)], { alerts: [alert('a', 'open')] }));
+    let s = await scrape(m);
+    expect(findSamples(s, 'anomalyd_stream_anomaly_score').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'a', 'b']);
+    m.forgetStreams(['a']);
+    m.observeEvicted(1);
+    m.observeBatch(batch([scoredWindow('d', 0.4)]));
+    s = await scrape(m);
+    expect(findSamples(s, 'anomalyd_stream_anomaly_score').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_stream_windows_scored_total').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_stream_last_value').map((x) => x.labels.stream).sort()).toEqual(['__other__', 'b', 'd']);
+    expect(findSamples(s, 'anomalyd_alerts_total').filter((x) => x.labels.stream === 'a')).toEqual([]);
+    expect(findSamples(s, 'anomalyd_streams_evicted_total')[0].value).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import { registerCadence } from './cadence.js';
 import { ConsumerGauges } from './consumer.js';
 import { registerEpisodeOpen } from './episodeOpen.js';
 import { registerExpectedValue } from './expectedValue.js';
+import { FaultCounters } from './faults.js';
 import { InferenceHistograms } from './inference.js';
 import { registerLastEventTimestamp } from './lastEventTimestamp.js';
 import { StreamActivity } from './streamActivity.js';
@@ -33,6 +34,7 @@ export class AnomalydMetrics {
   private readonly inference: InferenceHistograms;
   private readonly consumer: ConsumerGauges;
   private readonly buildInfo: BuildInfo;
+  private readonly faults: FaultCounters;
 
   constructor(opts: AnomalydMetricsOptions) {
     this.registry = opts.registry ?? new Registry();
@@ -52,6 +54,7 @@ export class AnomalydMetrics {
     this.inference = new InferenceHistograms(this.registry);
     this.consumer = new ConsumerGauges(this.registry);
     this.buildInfo = new BuildInfo(this.registry);
+    this.faults = new FaultCounters(this.registry);
     if (opts.collectDefault ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -97,6 +100,31 @@ export class AnomalydMetrics {
   /** Counts events dead-lettered for `reason` (from BatchResult.rejected or rejected before the pipeline). */
   observeRejected(reason: RejectReason, count = 1): void {
     this.counters.countInvalid(reason, count);
+  }
+
+  /** Counts an outgoing message that was parked (never sent) for `reason`. */
+  observeParked(topic: string, reason: string): void {
+    this.faults.parked.inc({ topic, reason });
+  }
+
+  /** Counts a scoring worker restart. */
+  observeWorkerRestart(model: string, cause: 'crash' | 'timeout'): void {
+    this.faults.workerRestarts.inc({ model, cause });
+  }
+
+  /** Streams no longer held (evicted, or their partitions revoked): their series, label slots and alert counters go. */
+  forgetStreams(streams: readonly string[]): void {
+    const gone = new Set(streams);
+    this.activity.drop((stream) => gone.has(stream));
+    for (const stream of streams) {
+      const label = this.labeler.forget(stream);
+      this.series.forget(stream);
+      if (label !== undefined) this.counters.removeAlerts(label);
+    }
+  }
+
+  observeEvicted(streams: number): void {
+    if (streams > 0) this.faults.evicted.inc(streams);
   }
 
   setConsumerLag(topic: string, partition: number, lag: number): void {

@@ -10,6 +10,8 @@ export interface Readiness {
   ready: boolean;
   /** Named checks, e.g. { consumerJoined: true, modelsLoaded: false }. */
   checks: Record<string, boolean>;
+  /** Why a failing check fails, where there is more to say than its name. */
+  reasons?: Record<string, string>;
 }
 
 export interface MetricsServerOptions {
@@ -125,10 +127,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: MetricsSe
       sendJson(res, 200, { status: 'ok' });
       return;
     case '/readyz': {
-      const { ready, checks } = opts.readiness();
+      const { ready, checks, reasons } = opts.readiness();
       const failing = Object.keys(checks).filter((name) => !checks[name]);
       const ok = ready && failing.length === 0;
-      sendJson(res, ok ? 200 : 503, { ready: ok, checks, failing });
+      sendJson(res, ok ? 200 : 503, { ready: ok, checks, failing, ...(reasons && Object.keys(reasons).length > 0 ? { reasons } : {}) });
       return;
     }
     default:

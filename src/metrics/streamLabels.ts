@@ -4,7 +4,7 @@ export const OTHER_STREAM = '__other__';
 /**
  * Bounds the `stream` label's cardinality: the first `maxStreams` distinct streams keep their own
  * label value, every later one (and a stream literally named `__other__`) is folded into `__other__`.
- * A stream keeps the label it was first given for the life of the process.
+ * A stream keeps the label it was first given until it is forgotten (evicted); its slot is then free.
  */
 export class StreamLabeler {
   private readonly own = new Set<string>();
@@ -32,6 +32,12 @@ export class StreamLabeler {
     this.folded.add(stream);
     this.onFold(stream);
     return OTHER_STREAM;
+  }
+
+  /** Releases the stream's label; returns the label to retire when it had its own, else undefined. */
+  forget(stream: string): string | undefined {
+    this.folded.delete(stream);
+    return this.own.delete(stream) ? stream : undefined;
   }
 
   isFolded(stream: string): boolean {

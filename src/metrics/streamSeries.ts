@@ -32,13 +32,16 @@ export class StreamSeries {
   private readonly own: ByStream = new Map();
   private readonly folded: ByStream = new Map();
   private foldedSummary: Map<string, FoldedSummary> | undefined;
+  /** Every family with a (stream, model) series, so a forgotten stream's series can be removed. */
+  private readonly families: (Gauge<'stream' | 'model'> | Counter<'stream' | 'model'>)[] = [];
+  private readonly lastValue: Gauge<'stream' | 'model' | 'feature'>;
 
   constructor(
     private readonly labeler: StreamLabeler,
     registry: Registry,
   ) {
     const series = this;
-    new Gauge({
+    this.families.push(new Gauge({
       name: 'anomalyd_stream_anomaly_score',
       help: 'Anomaly score (reconstruction MSE in scaled space) of the latest scored window of the stream. stream="__other__": highest latest score among folded streams.',
       labelNames: ['stream', 'model'],
@@ -46,8 +49,8 @@ export class StreamSeries {
       collect() {
         series.forEachSeries((labels, s) => this.set(labels, s.score), (labels, f) => this.set(labels, f.top.score));
       },
-    });
-    new Gauge({
+    }));
+    this.families.push(new Gauge({
       name: 'anomalyd_stream_threshold',
       help: 'Alert threshold applied to the stream (calibrated by the model or overridden in config). stream="__other__": threshold of the folded stream with the highest score.',
       labelNames: ['stream', 'model'],
@@ -55,8 +58,8 @@ export class StreamSeries {
       collect() {
         series.forEachSeries((labels, s) => this.set(labels, s.threshold), (labels, f) => this.set(labels, f.top.threshold));
       },
-    });
-    new Gauge({
+    }));
+    this.families.push(new Gauge({
       name: 'anomalyd_stream_anomalous',
       help: '1 when the latest scored window of the stream is above its threshold, else 0. stream="__other__": 1 when any folded stream is anomalous.',
       labelNames: ['stream', 'model'],
@@ -67,8 +70,8 @@ export class StreamSeries {
           (labels, f) => this.set(labels, f.anyAnomalous ? 1 : 0),
         );
       },
-    });
-    new Gauge({
+    }));
+    this.lastValue = new Gauge({
       name: 'anomalyd_stream_last_value',
       help: 'Latest value of the stream in raw units (for EPS streams: events per second). Multivariate streams carry a 0-based feature label; univariate ones have none. stream="__other__": value of the folded stream with the highest score.',
       labelNames: ['stream', 'model', 'feature'],
@@ -84,7 +87,7 @@ export class StreamSeries {
         series.forEachSeries(setLast, (labels, f) => setLast(labels, f.top));
       },
     });
-    new Counter({
+    this.families.push(new Counter({
       name: 'anomalyd_stream_windows_scored_total',
       help: 'Windows scored per stream; once a stream has warmed up, one per event. Its rate is the rate at which the stream reports.',
       labelNames: ['stream', 'model'],
@@ -107,7 +110,7 @@ export class StreamSeries {
           },
         );
       },
-    });
+    }));
   }
 
   observe(w: ScoredWindow): void {
@@ -131,6 +134,18 @@ export class StreamSeries {
     s.expected = w.expected ?? NaN;
     s.pendingWindows++;
     if (folded) this.foldedSummary = undefined;
+  }
+
+  forget(stream: string): void {
+    const byModel = this.own.get(stream);
+    for (const [model, s] of byModel ?? []) {
+      for (const family of this.families) family.remove({ stream, model });
+      if (s.last.length === 1) this.lastValue.remove({ stream, model });
+      else for (let f = 0; f < s.last.length; f++) this.lastValue.remove({ stream, model, feature: String(f) });
+    }
+    this.own.delete(stream);
+    // Windows it scored but no scrape reported yet are dropped with it.
+    if (this.folded.delete(stream)) this.foldedSummary = undefined;
   }
 
   /** Calls `own` for each labelled (stream, model) and `other` for each model's `__other__` summary. */

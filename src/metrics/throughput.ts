@@ -1,16 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
-import type { AlertState, RejectReason } from '../pipeline/types.js';
+import { REJECT_REASONS, type AlertState, type RejectReason } from '../pipeline/types.js';
 
-const REJECT_REASONS: readonly RejectReason[] = [
-  'invalid_json',
-  'missing_field',
-  'non_finite_value',
-  'wrong_feature_count',
-  'invalid_timestamp',
-  'no_matching_model',
-  'out_of_order',
-  'duplicate_timestamp',
-];
 const ALERT_STATES: readonly AlertState[] = ['open', 'update', 'resolved'];
 
 export type EventOutcome = 'scored' | 'warming_up' | 'rejected';
@@ -64,6 +54,10 @@ export class ThroughputCounters {
   /** Creates the stream's alert series at 0, so alert rates read 0 rather than absent until its first alert. */
   initAlerts(stream: string): void {
     for (const state of ALERT_STATES) this.alerts.inc({ stream, state }, 0);
+  }
+
+  removeAlerts(stream: string): void {
+    for (const state of ALERT_STATES) this.alerts.remove({ stream, state });
   }
 
   countAlert(stream: string, state: AlertState): void {

@@ -14,7 +14,7 @@ describe('decodeEventBytes', () => {
       'not json',
     ];
     for (const line of lines) {
-      const kafka = decodeEvent({ topic: 't', partition: 0, offset: '0', key: null, value: Buffer.from(line), timestamp: 5 }, fields, 0);
+      const kafka = decodeEvent({ topic: 't', partition: 0, offset: '0', key: null, value: Buffer.from(line), timestamp: 5 }, { fields, maxTimestampSkewMs: 0 }, 0);
       const file = decodeEventBytes(line, fields);
       if ('rejected' in kafka) expect(file).toEqual({ reason: kafka.rejected.reason, detail: kafka.rejected.detail, stream: kafka.rejected.stream });
       else expect(file).toEqual({ stream: kafka.stream, ts: kafka.ts, values: kafka.values });

@@ -74,4 +74,24 @@ describe('EpisodeTracker', () => {
     expect(t.isOpen('a')).toBe(true);
     expect(t.isOpen('b')).toBe(false);
   });
+
+  it('resolves an open episode on request with a reason, scored with the latest window; a closed one gives nothing', () => {
+    const t = new EpisodeTracker();
+    const policy = { openAfter: 1, resolveAfter: 5 };
+    [0.1, 2, 3, 0.5].forEach((sc, i) => t.observe(win(i, sc), policy, []));
+    const resolved = t.resolve('s', 'evicted');
+    expect(resolved).toMatchObject({ state: 'resolved', reason: 'evicted', startIndex: 1, peakIndex: 2, endIndex: 2, score: 0.5 });
+    expect(t.isOpen('s')).toBe(false);
+    expect(t.resolve('s', 'evicted')).toBeNull();
+    expect(t.resolve('never-seen', 'evicted')).toBeNull();
+  });
+
+  it('never throws on a timestamp outside the Date range (a file replay is not bounded by the decoder)', () => {
+    const t = new EpisodeTracker();
+    const w = { ...win(0, 5), ts: 1e17 };
+    const out: Alert[] = [];
+    t.observe(w, { openAfter: 1, resolveAfter: 1 }, out);
+    expect(out[0]).toMatchObject({ state: 'open', startTs: '100000000000000000' });
+  });
 });
+

@@ -25,6 +25,8 @@ interface StreamEpisode {
   alertId: string;
   kind: AlertKind;
   direction: number;
+  /** The latest window, for the score of a resolution that no window caused (eviction). */
+  last: ScoredWindow | null;
 }
 
 /**
@@ -42,7 +44,7 @@ export class EpisodeTracker {
   observe(w: ScoredWindow, policy: AlertPolicy, out: Alert[]): void {
     let s = this.streams.get(w.stream);
     if (s === undefined) {
-      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', kind: 'spike', direction: 0 };
+      s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', kind: 'spike', direction: 0, last: null };
       this.streams.set(w.stream, s);
     }
     if (s.open && w.anomalous && s.direction !== 0 && direction(w) === -s.direction) {
@@ -55,6 +57,7 @@ export class EpisodeTracker {
 
   private next(s: StreamEpisode, w: ScoredWindow, policy: AlertPolicy): Alert | null {
     const mark = { index: w.index, ts: w.ts };
+    s.last = w;
     if (w.anomalous) {
       s.belowRun = 0;
       s.lastAbove = mark;
@@ -102,6 +105,18 @@ export class EpisodeTracker {
     return this.streams.get(stream)?.open ?? false;
   }
 
+  /** Resolves the stream's open episode, if any, for `reason`; the stream's state stays until dropped. */
+  resolve(stream: string, reason: NonNullable<Alert['reason']>): Alert | null {
+    const s = this.streams.get(stream);
+    if (s === undefined || !s.open) return null;
+    const resolved = { ...this.alert(s, 'resolved', s.last!), reason };
+    s.open = false;
+    s.start = null;
+    s.peak = null;
+    s.belowRun = 0;
+    return resolved;
+  }
+
   drop(predicate: (stream: string) => boolean): void {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
   }
@@ -144,8 +159,10 @@ export function alertId(stream: string, model: string, startTs: number): string 
   return createHash('sha256').update(`${stream}\u0000${model}\u0000${startTs}`).digest('hex').slice(0, 24);
 }
 
+/** Decoders bound timestamps to real dates; a file replay might not, and an alert must never throw. */
 function iso(ts: number): string {
-  return new Date(ts).toISOString();
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString();
 }
 
 /** +1 when the window lies above what was expected, -1 below, 0 when nothing says. */

@@ -1,5 +1,5 @@
 import type { AnomalydConfig } from '../config/schema.js';
-import { ScoringPipeline } from './pipeline.js';
+import { ScoringPipeline, type PipelineOptions } from './pipeline.js';
 import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 
@@ -8,12 +8,19 @@ import type { PipelineModel } from './scoring-model.js';
  * `inference` section says. `anomalyd run` and `anomalyd replay --config` both build theirs here,
  * so a replay is scored exactly as the daemon would score the same events.
  */
-export function pipelineFromConfig<S>(config: AnomalydConfig, models: ReadonlyMap<string, PipelineModel>): ScoringPipeline<S> {
+export function pipelineFromConfig<S>(
+  config: AnomalydConfig,
+  models: ReadonlyMap<string, PipelineModel>,
+  hooks: Pick<PipelineOptions, 'onEvicted'> = {},
+): ScoringPipeline<S> {
   const shapes = new Map([...models].map(([name, m]) => [name, { seqStep: m.seqStep, features: m.features, threshold: m.threshold }]));
   return new ScoringPipeline<S>({
     router: new StreamRouter(config.streams, shapes),
     models,
     maxBatch: config.inference.maxBatch,
     maxLatencyMs: config.inference.maxLatencyMs,
+    maxActiveStreams: config.daemon.maxActiveStreams,
+    idleEvictAfterMs: config.daemon.idleEvictAfterMs,
+    ...hooks,
   });
 }

@@ -1,9 +1,10 @@
 import { selectBackend, type BackendLog, type BackendPreference } from '../model/backend.js';
 import { scalerFromMetadata } from '../model/scaler.js';
 import { loadScoringModel } from '../model/scorer.js';
-import { loadWorkerScoringModel } from '../model/worker-scorer.js';
+import { loadWorkerScoringModel, type ScoringWorkerOptions, type WorkerScoringModel } from '../model/scoring-worker/supervisor.js';
 import type { ScoringModel } from '../model/types.js';
 import type { PipelineModel } from './scoring-model.js';
+import { inferenceSchema } from '../config/schema.js';
 
 /** A model as the pipeline uses it: its scaler folded in, its backend named. */
 export function toPipelineModel(model: ScoringModel, backend: string): PipelineModel {
@@ -19,6 +20,7 @@ export function toPipelineModel(model: ScoringModel, backend: string): PipelineM
     scaleInto: (raw, out, offset) => void scaler.transform(raw, out.subarray(offset, offset + raw.length)),
     unscaleInPlace: (scaled) => void scaler.inverse(scaled, scaled),
     score: (windows, n) => model.score(windows, n),
+    ...('healthy' in model ? { healthy: () => (model as WorkerScoringModel).healthy } : {}),
   };
 }
 
@@ -31,14 +33,15 @@ export async function loadPipelineModels(
   dirs: Readonly<Record<string, string>>,
   backend: BackendPreference,
   log: BackendLog,
-  opts: { thread?: 'main' | 'worker' } = {},
+  opts: { thread?: 'main' | 'worker'; worker?: (model: string) => ScoringWorkerOptions } = {},
 ): Promise<Map<string, PipelineModel>> {
   const selected = await selectBackend(backend, log);
+  const workerOptions = opts.worker ?? (() => ({ timeoutMs: inferenceSchema.parse(undefined).timeoutMs, maxRetries: inferenceSchema.parse(undefined).maxRetries }));
   const models = new Map<string, PipelineModel>();
   for (const [name, dir] of Object.entries(dirs)) {
     let model: ScoringModel;
     try {
-      model = opts.thread === 'worker' ? await loadWorkerScoringModel(name, dir, selected) : await loadScoringModel(name, dir);
+      model = opts.thread === 'worker' ? await loadWorkerScoringModel(name, dir, selected, workerOptions(name)) : await loadScoringModel(name, dir);
     } catch (err) {
       throw new Error(`model "${name}": ${(err as Error).message}`);
     }

@@ -7,6 +7,8 @@ import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { MetricEvent } from './types.js';
 
+const ev = (stream: string, ts: number, v: number): MetricEvent<string> => ({ stream, ts, values: [v], source: `${stream}@${ts}` });
+
 /**
  * A model whose score is the window's last value and whose latency is set per call, so the test
  * controls which batch's inference finishes first. (A stand-in for the network: the pipeline's
@@ -32,13 +34,14 @@ function model(delays: number[], failOnCall?: number): PipelineModel {
   };
 }
 
-function pipeline(m: PipelineModel) {
+function pipeline(m: PipelineModel, extra: Partial<ConstructorParameters<typeof ScoringPipeline>[0]> & { resolveAfter?: number } = {}) {
   const models = new Map([['m', m]]);
   return new ScoringPipeline({
-    router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: 1 }, scoring: MODEL_ONLY_SCORING }], models),
+    router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: extra.resolveAfter ?? 1 }, scoring: MODEL_ONLY_SCORING }], models),
     models,
     maxBatch: 2,
     maxLatencyMs: 1000,
+    ...extra,
   });
 }
 
@@ -57,6 +60,61 @@ describe('ScoringPipeline', () => {
   it('fails the stream with the inference error, once', async () => {
     const p = pipeline(model([0, 0, 0], 1));
     await expect(lastValueFrom(from(events([1, 1, 1, 1, 1, 1])).pipe(p.operator(), toArray()))).rejects.toThrow('predict failed');
+  });
+
+  it('evicts a stream idle for idleEvictAfterMs of event time: its open episode resolves as evicted, its state goes', async () => {
+    const evicted: string[][] = [];
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, resolveAfter: 50, onEvicted: (s) => evicted.push(s) });
+    // "a" opens an episode (20 > threshold 10) and goes quiet at ts 2; "b" carries the clock on to ts 300.
+    const input = [ev('a', 1, 1), ev('a', 2, 20), ...Array.from({ length: 30 }, (_, i) => ev('b', 10 * (i + 1), 1))];
+    const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    const alerts = out.flatMap((b) => b.alerts);
+    expect(alerts.map((a) => [a.stream, a.state, a.reason])).toEqual([
+      ['a', 'open', undefined],
+      ['a', 'resolved', 'evicted'],
+    ]);
+    expect(alerts[1]).toMatchObject({ alertId: alerts[0].alertId, startTs: new Date(2).toISOString(), endTs: new Date(2).toISOString() });
+    expect(evicted).toEqual([['a']]);
+    expect(p.activeStreams).toBe(1);
+    // The returning "a" warms up again: its first event is not scored, its second is.
+    const back = await lastValueFrom(from([ev('a', 360, 1), ev('a', 370, 1)]).pipe(p.operator(), toArray()));
+    expect(back.flatMap((b) => b.scored.map((w) => w.ts))).toEqual([370]);
+    expect(p.activeStreams).toBe(2);
+  });
+
+  it('never evicts a stream that keeps delivering, however far behind the clock its timestamps are', async () => {
+    const evicted: string[][] = [];
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, onEvicted: (s) => evicted.push(s) });
+    // "late" lags 1000 behind "now" but sends every few events.
+    const input = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? ev('late', i, 1) : ev('now', 1000 + i * 10, 1)));
+    await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    expect(evicted).toEqual([]);
+  });
+
+  it('does not let rejected input move the event-time clock', async () => {
+    const evicted: string[][] = [];
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, onEvicted: (s) => evicted.push(s) });
+    // A misshapen event dated far ahead (two values for a one-feature model) is rejected, and ages nobody.
+    const input = [ev('a', 1, 1), ev('a', 2, 1), { stream: 'junk', ts: 1_000_000, values: [1, 2], source: 'junk' }, ev('b', 4, 1), ev('b', 5, 1)];
+    const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    expect(out.flatMap((b) => b.rejected.map((r) => r.reason))).toEqual(['wrong_feature_count']);
+    expect(evicted).toEqual([]);
+  });
+
+  it('rejects events of new streams beyond maxActiveStreams as stream_limit, and takes them once a slot is free', async () => {
+    const p = pipeline(model([]), { maxActiveStreams: 2, idleEvictAfterMs: 100 });
+    const input = [ev('a', 1, 1), ev('b', 2, 1), ev('c', 3, 1), ev('a', 4, 1), ev('b', 200, 1), ev('b', 210, 1), ev('b', 220, 1), ev('b', 230, 1)];
+    const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
+    const rejected = out.flatMap((b) => b.rejected);
+    expect(rejected.map((r) => [r.reason, r.source])).toEqual([['stream_limit', 'c@3']]);
+    expect(rejected[0].detail).toMatch(/2 streams are active/);
+    // Every event is accounted for, the rejected one included.
+    expect(out.flatMap((b) => b.sources)).toEqual(input.map((e) => e.source));
+    // "a" was evicted after b's run of events: "c" gets its slot.
+    expect(p.activeStreams).toBe(1);
+    const later = await lastValueFrom(from([ev('c', 240, 1)]).pipe(p.operator(), toArray()));
+    expect(later.flatMap((b) => b.rejected)).toEqual([]);
+    expect(p.activeStreams).toBe(2);
   });
 });
 

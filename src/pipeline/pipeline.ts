@@ -16,6 +16,12 @@ export interface PipelineOptions {
   models: ReadonlyMap<string, PipelineModel>;
   maxBatch: number;
   maxLatencyMs: number;
+  /** Streams held at once; events of a new stream beyond it are rejected as `stream_limit` (0 or absent: no cap). */
+  maxActiveStreams?: number;
+  /** A stream is evicted once the input's event time advanced this far without an event of it (0 or absent: never). */
+  idleEvictAfterMs?: number;
+  /** Told which streams were evicted, after their pipeline state is gone, for state kept outside the pipeline (metrics). */
+  onEvicted?: (streams: string[]) => void;
 }
 
 /**
@@ -61,8 +67,21 @@ export class ScoringPipeline<S = unknown> {
   readonly silences = new SilenceTracker();
   /** Per stream, what staging learns in arrival order: its level and its cadence. */
   readonly baselines = new Map<string, { level: LevelTracker; cadence: CadenceTracker }>();
+  /**
+   * Per stream: the input's event-time clock (newest timestamp seen across all streams) when its
+   * last event arrived. Idleness is measured on that clock, so a partition that lags behind the
+   * others but keeps delivering never looks idle. Every stream the pipeline holds state for is here.
+   */
+  private readonly lastSeen = new Map<string, number>();
+  private clock = -Infinity;
+  private nextSweep = -Infinity;
 
   constructor(private readonly opts: PipelineOptions) {}
+
+  /** Streams the pipeline holds state for (routed or not). */
+  get activeStreams(): number {
+    return this.lastSeen.size;
+  }
 
   operator(): OperatorFunction<PipelineInput<S>, BatchResult<S>> {
     return (input) =>
@@ -76,18 +95,60 @@ export class ScoringPipeline<S = unknown> {
       );
   }
 
-  /** Forget the state of streams, e.g. after their partitions were revoked. */
-  dropStreams(predicate: (stream: string) => boolean): number {
-    this.episodes.drop(predicate);
-    this.scorers.drop(predicate);
-    this.silences.drop(predicate);
-    for (const stream of this.baselines.keys()) if (predicate(stream)) this.baselines.delete(stream);
-    return this.windows.drop(predicate);
+  /**
+   * Forget the state of streams, e.g. after their partitions were revoked or they went idle.
+   * Every per-stream state holder is dropped here; a new one belongs in this list.
+   */
+  dropStreams(predicate: (stream: string) => boolean): string[] {
+    const dropped = [...this.lastSeen.keys()].filter(predicate);
+    if (dropped.length === 0) return dropped;
+    const gone = new Set(dropped);
+    const isGone = (stream: string) => gone.has(stream);
+    this.episodes.drop(isGone);
+    this.scorers.drop(isGone);
+    this.silences.drop(isGone);
+    this.windows.drop(isGone);
+    this.opts.router.forget(isGone);
+    for (const stream of dropped) {
+      this.baselines.delete(stream);
+      this.lastSeen.delete(stream);
+    }
+    return dropped;
+  }
+
+  /**
+   * Evicts every stream without an event while the event-time clock advanced `idleEvictAfterMs`
+   * to `now`: an open episode is resolved first (reason `evicted`), then its state is dropped.
+   */
+  evictIdle(now: number): { streams: string[]; alerts: Alert[] } {
+    const idleMs = this.opts.idleEvictAfterMs ?? 0;
+    if (idleMs <= 0) return { streams: [], alerts: [] };
+    const alerts: Alert[] = [];
+    const streams = this.dropStreams((stream) => {
+      if (now - this.lastSeen.get(stream)! < idleMs) return false;
+      const alert = this.episodes.resolve(stream, 'evicted');
+      if (alert) alerts.push(alert);
+      const silence = this.silences.resolve(stream, now, 'evicted');
+      if (silence) alerts.push(silence);
+      return true;
+    });
+    if (streams.length > 0) this.opts.onEvicted?.(streams);
+    return { streams, alerts };
   }
 
   private stage(item: PipelineInput<S>): Staged<S> {
     if ('tick' in item) return { kind: 'tick', wallNow: item.tick };
     if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
+    if (!this.lastSeen.has(item.stream)) {
+      const cap = this.opts.maxActiveStreams ?? 0;
+      if (cap > 0 && this.lastSeen.size >= cap) {
+        return {
+          kind: 'rejected',
+          rejected: { reason: 'stream_limit', detail: `${cap} streams are active (daemon.maxActiveStreams); a new one waits until one is evicted`, stream: item.stream, source: item.source },
+        };
+      }
+    }
+    this.lastSeen.set(item.stream, this.clock);
     const route = this.opts.router.route(item.stream);
     if (route === null) {
       return {
@@ -101,6 +162,12 @@ export class ScoringPipeline<S = unknown> {
     if ('reason' in event) return { kind: 'rejected', rejected: event };
     const outcome = this.windows.push(event, route);
     if (outcome !== 'warming' && 'reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
+    // Only an event its stream accepted moves the event-time clock: unrouted, misshapen or
+    // out-of-order input cannot age every stream at once.
+    if (item.ts > this.clock) {
+      this.clock = item.ts;
+      this.lastSeen.set(item.stream, this.clock);
+    }
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
@@ -185,6 +252,13 @@ export class ScoringPipeline<S = unknown> {
       w++;
     }
     if (wallNow !== undefined) this.silences.checkWallClock(wallNow, alerts);
+    // Sweeps run here, after a batch and in arrival order, so an eviction's alert is ordered with the rest;
+    // at most every eighth of the idle time, so a stream goes between 1 and 1.125 idle times after its last event.
+    const idleMs = this.opts.idleEvictAfterMs ?? 0;
+    if (idleMs > 0 && this.clock >= this.nextSweep) {
+      alerts.push(...this.evictIdle(this.clock).alerts);
+      this.nextSweep = this.clock + Math.max(1, Math.floor(idleMs / 8));
+    }
     return { scored, alerts, rejected, sources, events, inference };
   }
 

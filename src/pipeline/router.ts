@@ -58,6 +58,11 @@ export class StreamRouter {
     });
   }
 
+  /** Forget cached decisions, e.g. of evicted streams. */
+  forget(predicate: (stream: string) => boolean): void {
+    for (const stream of this.cache.keys()) if (predicate(stream)) this.cache.delete(stream);
+  }
+
   route(stream: string): Route | null {
     let route = this.cache.get(stream);
     if (route === undefined) {

@@ -20,6 +20,8 @@ export interface PipelineModel {
   scaleInto(raw: Float32Array, out: Float32Array, offset: number): void;
   /** Scaled values back to raw units, in place. */
   unscaleInPlace(scaled: Float32Array): void;
+  /** False while the model's scoring thread is being restarted; absent when it scores in process. */
+  healthy?(): boolean;
   /** One predict call for n scaled windows. */
   score(windows: Float32Array, n: number): Promise<BatchScores>;
 }

@@ -87,6 +87,15 @@ export class SilenceTracker {
     out.push(this.alert(stream, s, 'open', at));
   }
 
+  /** Resolves the stream's open silence, if any, for `reason` (its state stays until dropped). */
+  resolve(stream: string, at: number, reason: NonNullable<Alert['reason']>): Alert | null {
+    const s = this.streams.get(stream);
+    if (s === undefined || s.silence === null) return null;
+    const resolved = { ...this.alert(stream, s, 'resolved', at), reason };
+    s.silence = null;
+    return resolved;
+  }
+
   drop(predicate: (stream: string) => boolean): void {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
   }

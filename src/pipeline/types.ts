@@ -86,6 +86,8 @@ export interface Alert {
   expected: number | null;
   /** Relative deviation (value − expected) / expected at the peak. */
   deviation: number | null;
+  /** Why a `resolved` episode ended other than by resolveAfter normal windows: `evicted` (the stream went idle and its state was dropped). */
+  reason?: 'evicted';
   peak: {
     score: number;
     values: number[][];
@@ -95,15 +97,22 @@ export interface Alert {
 }
 
 /** Why an event was not scored. Every rejected event reaches the dead-letter sink. */
-export type RejectReason =
-  | 'invalid_json'
-  | 'missing_field'
-  | 'non_finite_value'
-  | 'wrong_feature_count'
-  | 'invalid_timestamp'
-  | 'no_matching_model'
-  | 'out_of_order'
-  | 'duplicate_timestamp';
+export const REJECT_REASONS = [
+  'invalid_json',
+  'missing_field',
+  'non_finite_value',
+  'value_out_of_range',
+  'wrong_feature_count',
+  'invalid_timestamp',
+  'timestamp_skew',
+  'stream_id_too_long',
+  'no_matching_model',
+  'out_of_order',
+  'duplicate_timestamp',
+  'stream_limit',
+  'undecodable',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface Rejected<S = unknown> {
   reason: RejectReason;

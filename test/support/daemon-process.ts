@@ -20,8 +20,9 @@ export class DaemonProcess {
   private readonly waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   private readonly child: ChildProcess;
 
-  constructor(configFile: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile], {
+  /** `nodeArgs` go before the script, e.g. `--import` of a file that misbehaves inside the daemon's process. */
+  constructor(configFile: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile], {
       cwd: repo,
       env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],
@@ -103,7 +104,15 @@ export function writeTestConfig(opts: {
    * the default detector spends learning the stream.
    */
   scoring?: 'default' | 'model-only';
+  /** Further lines for these sections, e.g. `{ daemon: 'maxMessageBytes: 30000' }`. */
+  sections?: { input?: string; alerts?: string; daemon?: string; inference?: string };
 }): string {
+  const more = (section: keyof NonNullable<typeof opts.sections>) =>
+    (opts.sections?.[section] ?? '')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => `\n  ${l}`)
+      .join('');
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
   const file = join(dir, 'anomalyd.yaml');
   writeFileSync(
@@ -114,9 +123,9 @@ export function writeTestConfig(opts: {
   groupId: ${opts.groupId}
 ${opts.kafka ?? ''}input:
   topics: [${opts.input}]
-  fromBeginning: true
+  fromBeginning: true${more('input')}
 alerts:
-  topic: ${opts.alerts}
+  topic: ${opts.alerts}${more('alerts')}
 deadLetter:
   topic: ${opts.deadLetter}
 metrics:
@@ -124,9 +133,9 @@ metrics:
   port: 0
 ${opts.metrics ?? ''}inference:
   maxBatch: 512
-  maxLatencyMs: 20
+  maxLatencyMs: 20${more('inference')}
 daemon:
-  shutdownTimeoutMs: 20000
+  shutdownTimeoutMs: 20000${more('daemon')}
 models:
   eps-gru: ${join(repo, 'models', 'eps-gru')}
 streams:

@@ -138,9 +138,12 @@ export function register(program: Command): void {
       let sending: Promise<unknown> = Promise.resolve();
       ticker = setInterval(() => {
         if (stopping) return;
-        const messages = streams.map((s: DemoStream) => ({
+        // A replay of past data: the message timestamp is the event's own, as input.maxTimestampSkewMs expects.
+        const ts = t0 + n * STEP_MS;
+        const messages: { key: string; value: string; timestamp?: string }[] = streams.map((s: DemoStream) => ({
           key: s.id,
-          value: JSON.stringify({ stream: s.id, ts: new Date(t0 + n * STEP_MS).toISOString(), value: demoValue(s, n, opts.spikeEvery) }),
+          value: JSON.stringify({ stream: s.id, ts: new Date(ts).toISOString(), value: demoValue(s, n, opts.spikeEvery) }),
+          timestamp: String(ts),
         }));
         // The first one early, so a short run (--duration 20) shows one even when ticks run late.
         if (n >= opts.rate * 10 && (n - opts.rate * 10) % (opts.rate * 15) === 0) messages.push({ key: 'fw-01', value: '{"stream":"fw-01","value":"n/a"}' });

@@ -23,15 +23,30 @@ export function register(program: Command): void {
       }
       const log = createLogger(loaded.config.logging.level);
       setLogger(log);
-      const models = await loadPipelineModels(loaded.modelDirs, loaded.config.inference.backend, log, { thread: 'worker' });
-      const daemon = new Daemon({ loaded, models, log });
+      // Whatever escapes every handler leaves the daemon in an unknown state: say what, and exit non-zero
+      // (uncommitted events are read again on the next start).
+      const fatal = (kind: string) => (err: unknown) => {
+        log.fatal({ err }, `${kind}; exiting`);
+        log.flush(() => process.exit(1));
+        setTimeout(() => process.exit(1), 2000).unref();
+      };
+      process.on('unhandledRejection', fatal('unhandled promise rejection'));
+      process.on('uncaughtException', fatal('uncaught exception'));
+      let daemon: Daemon | undefined;
+      const { timeoutMs, maxRetries } = loaded.config.inference;
+      const models = await loadPipelineModels(loaded.modelDirs, loaded.config.inference.backend, log, {
+        thread: 'worker',
+        worker: (model) => ({ timeoutMs, maxRetries, log, onRestart: (cause) => daemon?.metrics.observeWorkerRestart(model, cause) }),
+      });
+      daemon = new Daemon({ loaded, models, log });
+      void daemon.exited.then((code) => process.exit(code));
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         if (++signals > 1) {
           log.warn({ signal }, 'second signal: exiting now; uncommitted events will be read again');
           process.exit(1);
         }
-        void daemon.stop(signal).then((code) => process.exit(code));
+        void daemon!.stop(signal);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -1,24 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendName } from './backend.js';
-import { loadScoringModel } from './scorer.js';
-import type { ScoringModel } from './types.js';
+import { selectBackend } from '../backend.js';
+import { loadScoringModel } from '../scorer.js';
+import type { ScoringModel } from '../types.js';
+import { FAULT_ENV, type ScoringWorkerData, type ScoringWorkerReply, type ScoringWorkerRequest } from './protocol.js';
 
-/** Worker side of worker-scorer.ts: one model, scored on request. */
-export interface ScoringWorkerData {
-  name: string;
-  dir: string;
-  backend: BackendName;
-}
-
-export type ScoringWorkerRequest = { id: number; windows: Float32Array; n: number };
-export type ScoringWorkerReply =
-  | { id: number; mse: Float32Array; stepErrors: Float32Array; reconstruction: Float32Array }
-  | { id: number; error: string }
-  | { ready: true }
-  | { failed: string };
-
+/** The thread side of a scoring worker (supervisor.ts is the main-thread side): one model, scored on request. */
 const port = parentPort!;
-const { name, dir, backend } = workerData as ScoringWorkerData;
+const { name, dir, backend, generation } = workerData as ScoringWorkerData;
 let model: ScoringModel;
 try {
   await selectBackend(backend);
@@ -29,7 +17,15 @@ try {
   process.exit(1);
 }
 
+const fault = /^(crash|hang)@(\d+)(:always)?$/.exec(process.env[FAULT_ENV] ?? '');
+let requests = 0;
+
 port.on('message', (req: ScoringWorkerRequest) => {
+  requests++;
+  if (fault && requests === Number(fault[2]) && (generation === 0 || fault[3] !== undefined)) {
+    if (fault[1] === 'crash') process.exit(70);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  }
   model.score(req.windows, req.n).then(
     (out) => {
       const transfer = [out.mse.buffer, out.stepErrors.buffer, out.reconstruction.buffer].filter((b, i, all) => all.indexOf(b) === i) as ArrayBuffer[];
