@@ -14,7 +14,7 @@ export type ScoringWorkerRequest = { id: number; windows: Float32Array; n: numbe
 export type ScoringWorkerReply =
   | { id: number; mse: Float32Array; stepErrors: Float32Array; reconstruction: Float32Array }
   | { id: number; error: string }
-  | { ready: true }
+  | { ready: true; route: ScoringModel['route']; declined: ScoringModel['declined'] }
   | { failed: string };
 
 const port = parentPort!;
@@ -23,7 +23,7 @@ let model: ScoringModel;
 try {
   await selectBackend(backend);
   model = await loadScoringModel(name, dir);
-  port.postMessage({ ready: true } satisfies ScoringWorkerReply);
+  port.postMessage({ ready: true, route: model.route, declined: model.declined } satisfies ScoringWorkerReply);
 } catch (err) {
   port.postMessage({ failed: (err as Error).message } satisfies ScoringWorkerReply);
   process.exit(1);

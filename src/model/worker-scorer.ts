@@ -26,10 +26,10 @@ export async function loadWorkerScoringModel(name: string, dir: string, backend:
     pending.clear();
   };
 
-  let loaded: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const ready = new Promise<void>((resolve, reject) => (loaded = { resolve, reject }));
+  let loaded: { resolve: (r: Pick<ScoringModel, 'route' | 'declined'>) => void; reject: (e: Error) => void } | undefined;
+  const ready = new Promise<Pick<ScoringModel, 'route' | 'declined'>>((resolve, reject) => (loaded = { resolve, reject }));
   worker.on('message', (m: ScoringWorkerReply) => {
-    if ('ready' in m) return loaded?.resolve();
+    if ('ready' in m) return loaded?.resolve({ route: m.route, declined: m.declined });
     if ('failed' in m) return loaded?.reject(new Error(m.failed));
     const p = pending.get(m.id);
     if (!p) return;
@@ -46,7 +46,7 @@ export async function loadWorkerScoringModel(name: string, dir: string, backend:
     loaded?.reject(new Error(`model "${name}": scoring worker exited (code ${code}) while loading`));
     failAll(new Error(`model "${name}": scoring worker exited (code ${code})`));
   });
-  await ready;
+  const { route, declined } = await ready;
   loaded = undefined;
   // Referenced only while a batch is out: an idle scoring worker must not keep the process alive.
   worker.unref();
@@ -56,6 +56,8 @@ export async function loadWorkerScoringModel(name: string, dir: string, backend:
     name,
     dir,
     meta,
+    route,
+    declined,
     score(windows: Float32Array, n: number): Promise<BatchScores> {
       if (disposed) return Promise.reject(new Error(`model "${name}" was disposed`));
       if (failure) return Promise.reject(failure);
