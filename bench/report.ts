@@ -41,7 +41,12 @@ export function printReport(r: BenchReport): void {
   if (r.backends) out.push(`backends: ${r.backends.available.join(', ')}${r.backends.skipped.length ? ` (unavailable: ${r.backends.skipped.map((s) => s.backend).join(', ')})` : ''}`);
   if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}, inference on the ${r.model.thread} thread`);
   if (r.inference) {
-    out.push(table('a. inference (ScoringModel.score, reference autoencoders, 50 units, seqStep 5)', ['backend', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
+    out.push(table('a. inference (ScoringModel.score; eps-gru = models/eps-gru, gru/lstm = reference autoencoders; 50 units, seqStep 5)', ['backend', 'route', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.route, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
+    const at = (backend: string, route: string) => r.inference!.find((i) => i.backend === backend && i.route === route && i.model === 'eps-gru' && i.batch === 1024);
+    const graph = at('tensorflow', 'graph');
+    const fused = at('tensorflow', 'fused');
+    const predict = at('tensorflow', 'predict');
+    if (graph && fused) out.push(`  models/eps-gru @1024 on tensorflow: graph / fused = ${(graph.windowsPerSecond / fused.windowsPerSecond).toFixed(2)}×${predict ? `, graph / predict = ${(graph.windowsPerSecond / predict.windowsPerSecond).toFixed(2)}×` : ''}`);
   }
   if (r.perWindow) {
     out.push(table('b. one predict call per window vs one call per batch', ['backend', 'per-window windows/s', 'batched windows/s', 'batch', 'batched/per-window'], r.perWindow.map((p) => [p.backend, int(p.perWindowPerSecond), int(p.batchedPerSecond), p.batch, `${p.ratio.toFixed(1)}×`])));
