@@ -20,8 +20,8 @@ export class DaemonProcess {
   private readonly waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   private readonly child: ChildProcess;
 
-  constructor(configFile: string, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile], {
+  constructor(configFile: string, env: NodeJS.ProcessEnv = {}, args: string[] = []) {
+    this.child = spawn(process.execPath, [join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile, ...args], {
       cwd: repo,
       env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],
