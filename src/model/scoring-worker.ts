@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend, type BackendName } from './backend.js';
-import { loadScoringModel } from './scorer.js';
+import { loadScoringModel, type ForwardRoute } from './scorer.js';
 import type { ScoringModel } from './types.js';
 
 /** Worker side of worker-scorer.ts: one model, scored on request. */
@@ -8,6 +8,8 @@ export interface ScoringWorkerData {
   name: string;
   dir: string;
   backend: BackendName;
+  /** Forward routes to try, fastest first (default: all, see chooseForward). */
+  routes?: ForwardRoute[];
 }
 
 export type ScoringWorkerRequest = { id: number; windows: Float32Array; n: number };
@@ -18,11 +20,11 @@ export type ScoringWorkerReply =
   | { failed: string };
 
 const port = parentPort!;
-const { name, dir, backend } = workerData as ScoringWorkerData;
+const { name, dir, backend, routes } = workerData as ScoringWorkerData;
 let model: ScoringModel;
 try {
   await selectBackend(backend);
-  model = await loadScoringModel(name, dir);
+  model = await loadScoringModel(name, dir, routes);
   port.postMessage({ ready: true, route: model.route, declined: model.declined } satisfies ScoringWorkerReply);
 } catch (err) {
   port.postMessage({ failed: (err as Error).message } satisfies ScoringWorkerReply);

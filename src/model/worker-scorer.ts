@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendName } from './backend.js';
 import type { ScoringWorkerData, ScoringWorkerReply, ScoringWorkerRequest } from './scoring-worker.js';
 import { loadMetadata } from './store.js';
+import type { ForwardRoute } from './scorer.js';
 import type { BatchScores, ScoringModel } from './types.js';
 
 /**
@@ -9,10 +10,10 @@ import type { BatchScores, ScoringModel } from './types.js';
  * own core while the main thread keeps fetching, decoding and windowing. Same scores as
  * loadScoringModel: the worker runs exactly that on the same backend.
  */
-export async function loadWorkerScoringModel(name: string, dir: string, backend: BackendName): Promise<ScoringModel> {
+export async function loadWorkerScoringModel(name: string, dir: string, backend: BackendName, routes?: ForwardRoute[]): Promise<ScoringModel> {
   const meta = await loadMetadata(dir);
   const perWindow = meta.seqStep * meta.features;
-  const workerData = { name, dir, backend } satisfies ScoringWorkerData;
+  const workerData = { name, dir, backend, ...(routes ? { routes } : {}) } satisfies ScoringWorkerData;
   // From TypeScript sources (tests) the worker registers tsx, then imports its .ts entry.
   const worker = import.meta.url.endsWith('.ts')
     ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./scoring-worker.ts', import.meta.url).href)}); });`, { eval: true, workerData })
