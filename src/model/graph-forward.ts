@@ -39,7 +39,7 @@ interface Proto {
   SignatureDef: new () => ProtoMessage;
   DataType: Record<string, number>;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** A google-protobuf message of api_pb.js; the generated JS has no type declarations. */
 type ProtoMessage = any;
 
 interface SavedModelApi {

@@ -65,7 +65,8 @@ export function fusedOrPredict(model: tf.LayersModel, meta: ModelMetadata, decli
 export async function chooseForward(model: tf.LayersModel, meta: ModelMetadata, routes: readonly ForwardRoute[] = ['graph', 'fused', 'predict']): Promise<Forward> {
   const declined: string[] = [];
   if (routes.includes('graph')) {
-    const graph = await compileGraphForward(model, meta);
+    // TensorFlow rejecting the graph (another libtensorflow, a missing kernel) declines the route too.
+    const graph = await compileGraphForward(model, meta).catch((err: Error) => ({ unsupported: `TensorFlow did not load the graph: ${err.message.split('\n')[0]}` }));
     if (!('unsupported' in graph)) return { route: 'graph', declined, run: graph, dispose: () => graph.dispose() };
     declined.push(`graph: ${graph.unsupported}`);
   }
