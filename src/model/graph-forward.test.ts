@@ -84,7 +84,7 @@ describe.skipIf(!native)('compileGraphForward on the tensorflow backend', () => 
     }
   });
 
-  it('models/eps-gru: loadScoringModel takes the graph route and scores the EPS windows as model.predict does', async () => {
+  it('models/eps-gru: loadScoringModel takes the graph route, scores the EPS windows as model.predict does and flags the same ones', async () => {
     const { model, meta } = await loadModel(shippedModel);
     const { windows, n } = epsWindows(meta);
     const predicted = tf.tidy(() => (model.predict(tf.tensor3d(windows, [n, meta.seqStep, 1]), { batchSize: n }) as tf.Tensor).dataSync() as Float32Array);
@@ -95,8 +95,13 @@ describe.skipIf(!native)('compileGraphForward on the tensorflow backend', () => 
     const { mse } = await scoring.score(windows, n);
     scoring.dispose();
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(mse[i] - expected[i]));
+    let flipped = 0;
+    for (let i = 0; i < n; i++) {
+      worst = Math.max(worst, Math.abs(mse[i] - expected[i]));
+      if (mse[i] > meta.threshold.value !== expected[i] > meta.threshold.value) flipped++;
+    }
     expect(worst).toBeLessThan(1e-6);
+    expect(flipped).toBe(0);
   });
 
   it('keeps no tensors between calls and releases its session on dispose', async () => {
