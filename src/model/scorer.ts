@@ -67,7 +67,10 @@ export async function chooseForward(model: tf.LayersModel, meta: ModelMetadata, 
   if (routes.includes('graph')) {
     // TensorFlow rejecting the graph (another libtensorflow, a missing kernel) declines the route too.
     const graph = await compileGraphForward(model, meta).catch((err: Error) => ({ unsupported: `TensorFlow did not load the graph: ${err.message.split('\n')[0]}` }));
-    if (!('unsupported' in graph)) return { route: 'graph', declined, run: graph, dispose: () => graph.dispose() };
+    if (!('unsupported' in graph)) {
+      if (graph.xlaDeclined) declined.push(`graph with XLA: ${graph.xlaDeclined}`);
+      return { route: 'graph', declined, run: graph, dispose: () => graph.dispose() };
+    }
     declined.push(`graph: ${graph.unsupported}`);
   }
   if (routes.includes('fused')) return fusedOrPredict(model, meta, declined);
