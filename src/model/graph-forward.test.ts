@@ -105,14 +105,40 @@ describe.skipIf(!native)('compileGraphForward on the tensorflow backend', () => 
     expect(flipped).toBe(0);
   });
 
+  it('runs large batches as XLA when this TensorFlow has it, says why not otherwise, and the plain graph alone computes the same', async () => {
+    const model = randomModel('gru', 5, 1, 16, 5);
+    const withXla = await compiled(model, 5, 1);
+    // Either XLA compiled, or the reason is kept for the scorer to log.
+    expect(withXla.xla || typeof withXla.xlaDeclined === 'string').toBe(true);
+    const plain = await compileGraphForward(model, { seqStep: 5, features: 1 }, { xla: false });
+    if ('unsupported' in plain) throw new Error(plain.unsupported);
+    expect(plain.xla).toBe(false);
+    expect(plain.xlaDeclined).toBeUndefined();
+    const x = tf.tensor3d(seeded(700 * 5, 3, 0, 1), [700, 5, 1]);
+    const a = withXla(x);
+    const b = plain(x);
+    expect(a.shape).toEqual([700, 5, 1]);
+    const [da, db] = [a.dataSync(), b.dataSync()];
+    let diff = 0;
+    for (let i = 0; i < da.length; i++) diff = Math.max(diff, Math.abs(da[i] - db[i]));
+    expect(diff).toBeLessThan(1e-6);
+    tf.dispose([x, a, b]);
+    withXla.dispose();
+    plain.dispose();
+    model.dispose();
+  });
+
   it('keeps no tensors between calls and releases its session on dispose', async () => {
     const model = randomModel('gru', 5, 1, 8, 3);
     const graph = await compiled(model, 5, 1);
     const before = tf.memory().numTensors;
     const input = tf.tensor3d(seeded(32 * 5, 9), [32, 5, 1]);
+    const padded = tf.tensor3d(seeded(600 * 5, 9), [600, 5, 1]);
     for (let i = 0; i < 50; i++) graph(input).dispose();
-    expect(tf.memory().numTensors).toBe(before + 1);
+    for (let i = 0; i < 5; i++) graph(padded).dispose();
+    expect(tf.memory().numTensors).toBe(before + 2);
     input.dispose();
+    padded.dispose();
     graph.dispose();
     expect(() => graph(input)).toThrow(/disposed/);
     model.dispose();
