@@ -16,8 +16,9 @@ import type { ModelMetadata } from './types.js';
  * scheduled in C++, buffers reused, Grappler's rewrites applied.
  *
  * The graph holds the arithmetic of fused-forward.ts (itself tfjs-layers' formulation, op for op in
- * the same order), so the outputs equal `model.predict` within float rounding of the matMul kernels.
- * Only the `tensorflow` backend can run it.
+ * the same order), so the outputs equal `model.predict` within float rounding of the matMul kernels
+ * (and, for large batches, of XLA's fused program: see compileGraphForward). Only the `tensorflow`
+ * backend can run it.
  */
 export interface GraphForward {
   /** input [B, seqStep, features] → reconstruction of the same shape; the caller disposes it. */
