@@ -11,6 +11,7 @@ import { prepareInputTopic } from './input-topic.js';
 import { benchMemory } from './memory.js';
 import { benchPaced } from './paced.js';
 import { benchPerWindow } from './per-window.js';
+import { benchWorkers } from './workers.js';
 import { createProgress } from './progress.js';
 import { asPipelineModel, defaultModelDir } from './reference-model.js';
 import { loadScoringModel } from '../src/model/scorer.js';
@@ -19,7 +20,7 @@ import { loadWorkerScoringModel } from '../src/model/scoring-worker/supervisor.j
 import { printReport, type BenchReport } from './report.js';
 import { EpsTraffic } from './traffic.js';
 
-const PARTS = ['inference', 'per-window', 'e2e', 'bare', 'paced', 'memory'] as const;
+const PARTS = ['inference', 'per-window', 'e2e', 'bare', 'workers', 'paced', 'memory'] as const;
 type Part = (typeof PARTS)[number];
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
@@ -48,11 +49,13 @@ const program = new Command('anomalyd-bench')
   .option('--cpu-max-batch <n>', 'largest batch measured on the (slow) cpu backend', positive, 64)
   .option('--paced-rate <n>', 'events/s of the paced run (below capacity)', positive, 20_000)
   .option('--paced-seconds <s>', 'duration of the paced run', positive, 15)
-  .option('--memory-streams <n>', 'distinct stream ids in the memory figure', positive, 100_000)
-  .option('--memory-cap <n>', 'daemon.maxActiveStreams of the memory figure (0: no cap; default: the config default)', (v) => Number.parseInt(v, 10))
+  .option('--memory-streams <list>', 'active streams in the memory figures', (raw: string) => raw.split(',').map(positive), [100_000, 1_000_000])
+  .option('--memory-cap <n>', 'daemon.maxActiveStreams of the memory figures (0: no cap; default: the config default)', (v) => Number.parseInt(v, 10))
+  .option('--workers <list>', 'members of the `anomalyd run --workers N` runs', (raw: string) => raw.split(',').map(positive), [1, 2])
   .option('--max-batch <n>', 'inference.maxBatch for the daemon runs (default: the config default)', positive)
   .option('--max-latency-ms <n>', 'inference.maxLatencyMs for the daemon runs (default: the config default)', positive)
   .option('--inference-thread <where>', 'daemon runs score in a worker thread (as anomalyd run does) or on the main thread', list(['worker', 'main'] as const), ['worker'])
+  .option('--routes <list>', 'forward routes the daemon runs may use, fastest first (default: all; e.g. fused for the pre-graph scorer)', list(['graph', 'fused', 'predict'] as const))
   .option('--brokers <list>', 'use this Kafka cluster (else KAFKA_BROKERS, else a local broker is started)')
   .option('--json <file>', 'also write the results as JSON');
 
@@ -66,13 +69,15 @@ interface Options {
   cpuMaxBatch: number;
   pacedRate: number;
   pacedSeconds: number;
-  memoryStreams: number;
+  memoryStreams: number[];
   memoryCap?: number;
+  workers: number[];
   maxBatch?: number;
   maxLatencyMs?: number;
   brokers?: string;
   json?: string;
   inferenceThread: ('worker' | 'main')[];
+  routes?: ('graph' | 'fused' | 'predict')[];
 }
 
 async function main(): Promise<void> {
@@ -102,11 +107,14 @@ async function main(): Promise<void> {
   await selectBackend(defaultBackend);
   const thread = opts.inferenceThread[0] ?? 'worker';
   const { dir, origin } = await defaultModelDir();
-  const model = thread === 'worker' ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend, inferenceSchema.parse(undefined)) : await loadScoringModel('eps-gru', dir);
+  const model =
+    thread === 'worker'
+      ? await loadWorkerScoringModel('eps-gru', dir, defaultBackend, { ...inferenceSchema.parse(undefined), routes: opts.routes })
+      : await loadScoringModel('eps-gru', dir, opts.routes);
   const pipelineModel = asPipelineModel(model, defaultBackend);
-  report.model = { origin, backend: defaultBackend, thread, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
+  report.model = { origin, backend: defaultBackend, thread, route: model.route, kind: model.meta.kind, seqStep: model.meta.seqStep, units: model.meta.training.units, threshold: model.meta.threshold.value };
 
-  const needsKafka = ['e2e', 'bare', 'paced'].some((p) => only.has(p as Part));
+  const needsKafka = ['e2e', 'bare', 'workers', 'paced'].some((p) => only.has(p as Part));
   let local: LocalKafka | undefined;
   try {
     if (needsKafka) {
@@ -120,20 +128,25 @@ async function main(): Promise<void> {
       const traffic = new EpsTraffic({ streams: opts.streams, rows: Math.ceil(opts.events / opts.streams) });
       report.kafka = { brokers: brokersRaw ? 'given' : `local (${local!.how})`, partitions: opts.partitions };
       const inference = { ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}), ...(opts.maxLatencyMs ? { maxLatencyMs: opts.maxLatencyMs } : {}) };
-      if (only.has('e2e') || only.has('bare')) {
+      if (only.has('e2e') || only.has('bare') || only.has('workers')) {
         const input = await prepareInputTopic(kafka, traffic, opts.partitions, progress);
         report.input = { ...input, streams: opts.streams, spikedStreams: traffic.spikedStreams, producedPerSecond: input.reused ? null : input.events / input.produceSeconds };
         if (only.has('bare')) report.bare = await benchBareConsumer(kafka, input.topic, input.events, progress, SOURCE_CONSUMER_OPTIONS);
         if (only.has('e2e')) {
           report.e2e = await benchDaemon({ kafka, brokers, topic: input.topic, events: input.events, model: pipelineModel, progress, label: 'daemon (backlog)', inference });
         }
+        if (only.has('workers')) report.workers = await benchWorkers({ kafka, brokers, topic: input.topic, counts: opts.workers, progress });
         if (report.e2e && report.bare) report.ratios = { ...report.ratios, daemonOverBare: report.e2e.eventsPerSecond / report.bare.eventsPerSecond };
       }
       if (only.has('paced')) {
         report.paced = await benchPaced({ kafka, brokers, partitions: opts.partitions, streams: opts.streams, rate: opts.pacedRate, seconds: opts.pacedSeconds, model: pipelineModel, progress });
       }
     }
-    if (only.has('memory')) report.memory = await benchMemory(pipelineModel, opts.memoryStreams, opts.memoryCap ?? daemonSchema.parse(undefined).maxActiveStreams, progress);
+    if (only.has('memory')) {
+      report.memory = [];
+      const cap = opts.memoryCap ?? daemonSchema.parse(undefined).maxActiveStreams;
+      for (const streams of opts.memoryStreams) report.memory.push(await benchMemory(pipelineModel, streams, cap, progress));
+    }
   } finally {
     await local?.stop();
   }

@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../src/model/store.js';
 import { buildAutoencoder } from '../src/model/architectures.js';
 import { Scaler } from '../src/model/scaler.js';
-import { createScoringModel, loadScoringModel } from '../src/model/scorer.js';
+import { chooseForward, createScoringModel, loadScoringModel, type ForwardRoute } from '../src/model/scorer.js';
 import type { ModelKind, ModelMetadata, ScoringModel } from '../src/model/types.js';
 import { toPipelineModel } from '../src/pipeline/load-models.js';
 import type { PipelineModel } from '../src/pipeline/scoring-model.js';
@@ -28,7 +28,7 @@ export function readEpsSeries(name: string): number[] {
  * series, so the clean bench traffic (built from them) stays quiet and multiplied spikes alert;
  * detection quality is not the point here.
  */
-export async function referenceModel(kind: ModelKind, seed = 42): Promise<ScoringModel> {
+export async function referenceModel(kind: ModelKind, seed = 42, route?: ForwardRoute): Promise<ScoringModel> {
   const { units, seqStep, features } = REFERENCE;
   const model = buildAutoencoder({ kind, seqStep, features, units, seed });
   const train = readEpsSeries('timeseries1.csv');
@@ -55,7 +55,13 @@ export async function referenceModel(kind: ModelKind, seed = 42): Promise<Scorin
       summary,
     },
   };
-  const scoring = createScoringModel(`bench-${kind}`, '(in memory)', model, meta);
+  const forward = route ? await chooseForward(model, meta, [route]) : undefined;
+  if (forward && forward.route !== route) {
+    forward.dispose();
+    model.dispose();
+    throw new Error(`route ${route} declined: ${forward.declined.join('; ')}`);
+  }
+  const scoring = createScoringModel(`bench-${kind}`, '(in memory)', model, meta, forward);
   referenceLayers.set(scoring, model);
   const all = ['timeseries1.csv', 'timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv'].map(readEpsSeries);
   const slices = all.flatMap((s) => Array.from({ length: s.length - seqStep + 1 }, (_, i) => s.slice(i, i + seqStep)));

@@ -4,6 +4,7 @@ import type { InferenceRow } from './inference.js';
 import type { MemoryResult } from './memory.js';
 import type { PacedResult } from './paced.js';
 import type { PerWindowRow } from './per-window.js';
+import type { WorkersRow } from './workers.js';
 
 export interface BenchReport {
   startedAt: string;
@@ -12,7 +13,7 @@ export interface BenchReport {
   node: string;
   cpus: number;
   backends?: { available: string[]; skipped: { backend: string; why: string }[] };
-  model?: { origin: string; backend: string; thread: string; kind: string; seqStep: number; units: number; threshold: number };
+  model?: { origin: string; backend: string; thread: string; route?: string; kind: string; seqStep: number; units: number; threshold: number };
   kafka?: { brokers: string; partitions: number };
   input?: { topic: string; events: number; streams: number; spikedStreams: number; reused: boolean; produceSeconds: number; producedPerSecond: number | null };
   inference?: InferenceRow[];
@@ -20,7 +21,8 @@ export interface BenchReport {
   e2e?: E2eResult;
   bare?: BareConsumerResult;
   paced?: PacedResult;
-  memory?: MemoryResult;
+  memory?: MemoryResult[];
+  workers?: WorkersRow[];
   ratios?: { daemonOverBare?: number; batchedOverPerWindow?: Record<string, number> };
 }
 
@@ -39,9 +41,14 @@ const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 export function printReport(r: BenchReport): void {
   const out: string[] = [`anomalyd bench — ${r.startedAt}, node ${r.node}, ${r.cpus} CPUs`, `command: ${r.command}`];
   if (r.backends) out.push(`backends: ${r.backends.available.join(', ')}${r.backends.skipped.length ? ` (unavailable: ${r.backends.skipped.map((s) => s.backend).join(', ')})` : ''}`);
-  if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}, inference on the ${r.model.thread} thread`);
+  if (r.model) out.push(`daemon model: ${r.model.origin}; ${r.model.kind} ${r.model.units} units, seqStep ${r.model.seqStep}, backend ${r.model.backend}, route ${r.model.route ?? '?'}, inference on the ${r.model.thread} thread`);
   if (r.inference) {
-    out.push(table('a. inference (ScoringModel.score, reference autoencoders, 50 units, seqStep 5)', ['backend', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
+    out.push(table('a. inference (ScoringModel.score; eps-gru = models/eps-gru, gru/lstm = reference autoencoders; 50 units, seqStep 5)', ['backend', 'route', 'model', 'batch', 'windows/s', 'ms/call'], r.inference.map((i) => [i.backend, i.route, i.model, i.batch, int(i.windowsPerSecond), i.msPerCall.toFixed(3)])));
+    const at = (backend: string, route: string) => r.inference!.find((i) => i.backend === backend && i.route === route && i.model === 'eps-gru' && i.batch === 1024);
+    const graph = at('tensorflow', 'graph');
+    const fused = at('tensorflow', 'fused');
+    const predict = at('tensorflow', 'predict');
+    if (graph && fused) out.push(`  models/eps-gru @1024 on tensorflow: graph / fused = ${(graph.windowsPerSecond / fused.windowsPerSecond).toFixed(2)}×${predict ? `, graph / predict = ${(graph.windowsPerSecond / predict.windowsPerSecond).toFixed(2)}×` : ''}`);
   }
   if (r.perWindow) {
     out.push(table('b. one predict call per window vs one call per batch', ['backend', 'per-window windows/s', 'batched windows/s', 'batch', 'batched/per-window'], r.perWindow.map((p) => [p.backend, int(p.perWindowPerSecond), int(p.batchedPerSecond), p.batch, `${p.ratio.toFixed(1)}×`])));
@@ -55,8 +62,13 @@ export function printReport(r: BenchReport): void {
   if (runs.length) {
     out.push(table('end to end (real broker; daemon in-process)', ['run', 'events', 'seconds', 'events/s', 'alerts', 'fetch→scored p50/p99 ms', 'produce→delivered p50/p99 ms', 'histogram p50/p99 s'], runs));
   }
-  if (r.memory) {
-    const m = r.memory;
+  if (r.workers?.length) {
+    const base = r.workers[0];
+    out.push(
+      table('f. anomalyd run --workers N (own processes, shipped config defaults, same topic; from a stable group to the last commit)', ['workers', 'events', 'seconds', 'events/s', `vs ${base.workers} worker(s)`, 'exit'], r.workers.map((w) => [w.workers, int(w.events), w.seconds.toFixed(2), int(w.eventsPerSecond), `${(w.eventsPerSecond / base.eventsPerSecond).toFixed(2)}×`, w.exitCode])),
+    );
+  }
+  for (const m of r.memory ?? []) {
     out.push(
       table(`e. memory, ${int(m.streams)} distinct stream ids, maxActiveStreams ${m.cap === 0 ? 'off' : int(m.cap)}: ${int(m.activeStreams)} held, ${int(m.rejectedStreamLimit)} events rejected as stream_limit (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'RSS/stream', 'heap/stream'], [
         ['pipeline (windows, episodes, routes)', mib(m.pipeline.rssBytes), mib(m.pipeline.heapBytes), kib(m.pipeline.rssPerStream), kib(m.pipeline.heapPerStream)],

@@ -1,51 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAutoencoder } from './architectures.js';
+import { epsWindows, metaFor, randomModel, seeded, shippedModel } from '../../test/support/models.js';
 import { selectBackend, type BackendName } from './backend.js';
 import { compileForward } from './fused-forward.js';
-import { scalerFromMetadata } from './scaler.js';
 import { createScoringModel, reconstructionErrors } from './scorer.js';
 import { loadModel } from './store.js';
-import type { ModelKind, ModelMetadata } from './types.js';
-
-const repo = join(import.meta.dirname, '..', '..');
-const epsDir = join(repo, '..', 'shared', 'data', 'eps');
-const shippedModel = join(repo, 'models', 'eps-gru');
-
-/** Deterministic uniform values in [lo, hi), independent of the backend. */
-function seeded(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
-
-/** A model of `kind` whose every weight, biases included, is seeded random (trained biases are not zero). */
-function randomModel(kind: ModelKind, seqStep: number, features: number, units: number, seed: number): tf.LayersModel {
-  const model = buildAutoencoder({ kind, seqStep, features, units, seed });
-  model.setWeights(model.getWeights().map((w, i) => tf.tensor(seeded(w.size, seed * 31 + i, -0.6, 0.6), w.shape)));
-  return model;
-}
-
-/** Scaled windows of the four shared EPS series, as the daemon builds them. */
-function epsWindows(meta: ModelMetadata): { windows: Float32Array; n: number } {
-  const scaler = scalerFromMetadata(meta);
-  const rows: number[][] = [];
-  for (const name of ['timeseries1.csv', 'timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv']) {
-    const series = readFileSync(join(epsDir, name), 'utf8').split('\n').filter((l) => l.trim() !== '').map(Number);
-    for (let i = 0; i + meta.seqStep <= series.length; i++) rows.push(series.slice(i, i + meta.seqStep));
-  }
-  const windows = new Float32Array(rows.length * meta.seqStep);
-  rows.forEach((w, i) => windows.set(scaler.transform(w), i * meta.seqStep));
-  return { windows, n: rows.length };
-}
+import type { ModelKind } from './types.js';
 
 /** Largest |fused − predict| relative to the largest |predict| output. */
 function relativeError(model: tf.LayersModel, input: Float32Array, n: number, seqStep: number, features: number): number {
@@ -68,22 +28,6 @@ function relativeError(model: tf.LayersModel, input: Float32Array, n: number, se
   } finally {
     forward!.dispose();
   }
-}
-
-function metaFor(kind: ModelKind, seqStep: number, features: number): ModelMetadata {
-  return {
-    formatVersion: 1,
-    kind,
-    seqStep,
-    features,
-    featureNames: Array.from({ length: features }, (_, i) => `f${i}`),
-    scaler: { kind: 'minmax', a: Array(features).fill(0), b: Array(features).fill(1) },
-    threshold: { value: 1, calibration: { method: 'fixed', value: 1, windows: 0, source: 'test' } },
-    training: {
-      source: 'test', rows: 0, windows: 0, epochs: 0, finalLoss: 0, finalValLoss: null, seed: 1, units: 1, trainedAt: '',
-      summary: { min: [0], max: [1], mean: [0], std: [0] },
-    },
-  };
 }
 
 /** Every backend that loads here; the others are reported as skipped. */

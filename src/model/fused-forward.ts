@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { chainOf, Unsupported } from './layer-chain.js';
 import type { ModelMetadata } from './types.js';
 
 /**
@@ -67,8 +68,6 @@ type Value =
   | { kind: 'timeMajor'; t: tf.Tensor2D; steps: number };
 
 type Stage = (v: Value) => Value;
-
-class Unsupported extends Error {}
 
 function unsupported(why: string): never {
   throw new Unsupported(why);
@@ -315,38 +314,19 @@ function stageOf(layer: tf.layers.Layer, k: Constants): Stage | null {
   }
 }
 
-/** The layers of a model that is one chain (each layer fed by the one before), else null. */
-function chainOf(model: tf.LayersModel): tf.layers.Layer[] | null {
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) return null;
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  for (let i = 0; i < layers.length; i++) {
-    const nodes = layers[i].inboundNodes;
-    if (nodes.length !== 1 || nodes[0].inboundLayers.length !== 1) return null;
-    const from = nodes[0].inboundLayers[0];
-    const expected = i === 0 ? null : layers[i - 1];
-    if (expected ? from !== expected : from.getClassName() !== 'InputLayer') return null;
-  }
-  return layers.length > 0 && model.outputs[0].sourceLayer === layers[layers.length - 1] ? layers : null;
-}
-
 /**
  * Compiles `model` (an autoencoder over [seqStep, features] windows) to a FusedForward, or returns
  * null when it has a layer or setting not covered here; callers then use `model.predict`.
  */
 export function compileForward(model: tf.LayersModel, meta: Pick<ModelMetadata, 'seqStep' | 'features'>): FusedForward | null {
-  const inShape = model.inputs[0]?.shape;
-  const outShape = model.outputs[0]?.shape;
-  const window = [meta.seqStep, meta.features];
-  if (!inShape || !outShape || inShape.length !== 3 || outShape.length !== 3) return null;
-  if (inShape[1] !== window[0] || inShape[2] !== window[1] || outShape[1] !== window[0] || outShape[2] !== window[1]) return null;
-  const chain = chainOf(model);
-  if (!chain) return null;
+  const chain = chainOf(model, meta);
+  if ('unsupported' in chain) return null;
   const k = new Constants();
   const stages: Stage[] = [];
   try {
     // Temporaries of the weight preparation are released here; Constants keeps what the stages use.
     tf.tidy(() => {
-      for (const layer of chain) {
+      for (const layer of chain.layers) {
         const stage = stageOf(layer, k);
         if (stage) stages.push(stage);
       }

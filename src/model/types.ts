@@ -72,6 +72,10 @@ export interface ScoringModel {
   readonly name: string;
   readonly dir: string;
   readonly meta: ModelMetadata;
+  /** How the forward pass runs: one TensorFlow graph, fused tf ops, or model.predict (scorer.ts). */
+  readonly route?: 'graph' | 'fused' | 'predict';
+  /** Why faster routes were declined for this model, one line each. */
+  readonly declined?: readonly string[];
   /** windows: scaled, row-major [n][seqStep][features]. One predict call for the whole batch. */
   score(windows: Float32Array, n: number): Promise<BatchScores>;
   dispose(): void;

@@ -46,7 +46,7 @@ export async function loadPipelineModels(
       throw new Error(`model "${name}": ${(err as Error).message}`);
     }
     models.set(name, toPipelineModel(model, selected));
-    log.info({ model: name, dir, thread: opts.thread ?? 'main', seqStep: model.meta.seqStep, features: model.meta.features, threshold: model.meta.threshold.value }, 'model loaded');
+    log.info({ model: name, dir, thread: opts.thread ?? 'main', route: model.route, ...(model.declined?.length ? { declined: model.declined } : {}), seqStep: model.meta.seqStep, features: model.meta.features, threshold: model.meta.threshold.value }, 'model loaded');
   }
   return models;
 }

@@ -20,9 +20,9 @@ export class DaemonProcess {
   private readonly waiters: { test: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   private readonly child: ChildProcess;
 
-  /** `nodeArgs` go before the script, e.g. `--import` of a file that misbehaves inside the daemon's process. */
-  constructor(configFile: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []) {
-    this.child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile], {
+  /** `nodeArgs` go before the script, e.g. `--import` of a file that misbehaves inside the daemon's process; `args` after `run --config FILE`. */
+  constructor(configFile: string, env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], args: string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, join(repo, 'bin', 'anomalyd.js'), 'run', '--config', configFile, ...args], {
       cwd: repo,
       env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import type { BackendName } from '../backend.js';
 import { loadMetadata } from '../store.js';
+import type { ForwardRoute } from '../scorer.js';
 import type { BatchScores, ModelMetadata, ScoringModel } from '../types.js';
 import type { ScoringWorkerData, ScoringWorkerReply, ScoringWorkerRequest } from './protocol.js';
 
@@ -12,6 +13,8 @@ export interface ScoringWorkerOptions {
   maxRetries: number;
   log?: Logger;
   onRestart?: (cause: RestartCause, detail: string) => void;
+  /** Forward routes to try, fastest first (default: all, see chooseForward). */
+  routes?: ForwardRoute[];
 }
 
 export type RestartCause = 'crash' | 'timeout';
@@ -60,6 +63,9 @@ class Supervisor implements WorkerScoringModel {
   private nextId = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly perWindow: number;
+  /** The forward route the thread's model runs, and why it declined faster ones. */
+  route: ScoringModel['route'];
+  declined: ScoringModel['declined'];
 
   constructor(
     readonly name: string,
@@ -106,7 +112,13 @@ class Supervisor implements WorkerScoringModel {
   }
 
   private spawn(): Promise<void> {
-    const workerData = { name: this.name, dir: this.dir, backend: this.backend, generation: ++this.generation } satisfies ScoringWorkerData;
+    const workerData = {
+      name: this.name,
+      dir: this.dir,
+      backend: this.backend,
+      generation: ++this.generation,
+      ...(this.opts.routes ? { routes: this.opts.routes } : {}),
+    } satisfies ScoringWorkerData;
     // From TypeScript sources (tests) the thread registers tsx, then imports its .ts entry.
     const worker = import.meta.url.endsWith('.ts')
       ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./thread.ts', import.meta.url).href)}); });`, { eval: true, workerData })
@@ -118,6 +130,8 @@ class Supervisor implements WorkerScoringModel {
         if (worker !== this.worker) return;
         if ('ready' in m) {
           loaded = true;
+          this.route = m.route;
+          this.declined = m.declined;
           // Referenced only while a batch is out: an idle scoring thread must not keep the process alive.
           worker.unref();
           resolve();

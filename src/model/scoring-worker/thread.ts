@@ -6,12 +6,12 @@ import { FAULT_ENV, type ScoringWorkerData, type ScoringWorkerReply, type Scorin
 
 /** The thread side of a scoring worker (supervisor.ts is the main-thread side): one model, scored on request. */
 const port = parentPort!;
-const { name, dir, backend, generation } = workerData as ScoringWorkerData;
+const { name, dir, backend, generation, routes } = workerData as ScoringWorkerData;
 let model: ScoringModel;
 try {
   await selectBackend(backend);
-  model = await loadScoringModel(name, dir);
-  port.postMessage({ ready: true } satisfies ScoringWorkerReply);
+  model = await loadScoringModel(name, dir, routes);
+  port.postMessage({ ready: true, route: model.route, declined: model.declined } satisfies ScoringWorkerReply);
 } catch (err) {
   port.postMessage({ failed: (err as Error).message } satisfies ScoringWorkerReply);
   process.exit(1);
