@@ -69,4 +69,27 @@ describe('EpisodeTracker', () => {
     expect(t.isOpen('a')).toBe(true);
     expect(t.isOpen('b')).toBe(false);
   });
+
+  it('continues an episode restored from its JSON snapshot: same alerts, same alert id', () => {
+    const scores = [0.1, 2, 3, 2.5, 4, 0.1, 0.2, 0.1, 5, 0.1];
+    const policy = { openAfter: 2, resolveAfter: 2 };
+    for (let cut = 0; cut <= scores.length; cut++) {
+      const whole = new EpisodeTracker();
+      const expected = scores.map((s, i) => whole.observe(win(i, s), policy));
+      const first = new EpisodeTracker();
+      const before = scores.slice(0, cut).map((s, i) => first.observe(win(i, s), policy));
+      const second = new EpisodeTracker();
+      second.restore('s', JSON.parse(JSON.stringify(first.snapshot('s') ?? null)) ?? undefined);
+      const after = scores.slice(cut).map((s, i) => second.observe(win(cut + i, s), policy));
+      expect([...before, ...after]).toEqual(expected);
+    }
+  });
+
+  it('has no snapshot for a stream in a fresh state', () => {
+    const t = new EpisodeTracker();
+    t.observe(win(0, 0.1), { openAfter: 1, resolveAfter: 1 });
+    expect(t.snapshot('s')).toBeUndefined();
+    t.observe(win(1, 2), { openAfter: 1, resolveAfter: 1 });
+    expect(t.snapshot('s')).toMatchObject({ open: true });
+  });
 });

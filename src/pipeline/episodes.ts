@@ -7,8 +7,17 @@ interface Mark {
   ts: number;
 }
 
+/** What an alert message needs of its episode's peak window. */
+interface PeakWindow {
+  score: number;
+  features: number;
+  values: ArrayLike<number>;
+  reconstruction: ArrayLike<number>;
+  stepErrors: ArrayLike<number>;
+}
+
 interface Peak extends Mark {
-  window: ScoredWindow;
+  window: PeakWindow;
 }
 
 interface StreamEpisode {
@@ -75,6 +84,35 @@ export class EpisodeTracker {
     return resolved;
   }
 
+  /**
+   * The stream's episode state as plain JSON; undefined when it equals a fresh stream's (no run
+   * above the threshold, no open episode), which keeps the changelog small for quiet streams.
+   */
+  snapshot(stream: string): StreamEpisodeSnapshot | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined || (!s.open && s.aboveRun === 0 && s.runStart === null)) return undefined;
+    return {
+      aboveRun: s.aboveRun,
+      runStart: s.runStart,
+      runPeak: peakSnapshot(s.runPeak),
+      belowRun: s.belowRun,
+      open: s.open,
+      start: s.start,
+      peak: peakSnapshot(s.peak),
+      lastAbove: s.lastAbove,
+      alertId: s.alertId,
+    };
+  }
+
+  restore(stream: string, state: unknown): void {
+    const snap = state as StreamEpisodeSnapshot | undefined;
+    if (snap === undefined || snap === null) {
+      this.streams.delete(stream);
+      return;
+    }
+    this.streams.set(stream, { ...snap, runPeak: snap.runPeak, peak: snap.peak });
+  }
+
   isOpen(stream: string): boolean {
     return this.streams.get(stream)?.open ?? false;
   }
@@ -111,6 +149,33 @@ export class EpisodeTracker {
   }
 }
 
+/** A stream's episode state as plain JSON (the changelog record's `episode`). */
+export interface StreamEpisodeSnapshot {
+  aboveRun: number;
+  runStart: Mark | null;
+  runPeak: PeakSnapshot | null;
+  belowRun: number;
+  open: boolean;
+  start: Mark | null;
+  peak: PeakSnapshot | null;
+  lastAbove: Mark | null;
+  alertId: string;
+}
+
+interface PeakSnapshot extends Mark {
+  window: { score: number; features: number; values: number[]; reconstruction: number[]; stepErrors: number[] };
+}
+
+function peakSnapshot(p: Peak | null): PeakSnapshot | null {
+  if (p === null) return null;
+  const w = p.window;
+  return {
+    index: p.index,
+    ts: p.ts,
+    window: { score: w.score, features: w.features, values: Array.from(w.values), reconstruction: Array.from(w.reconstruction), stepErrors: Array.from(w.stepErrors) },
+  };
+}
+
 /** Stable across restarts and replays: the same episode start of the same stream and model gives the same id. */
 export function alertId(stream: string, model: string, startTs: number): string {
   return createHash('sha256').update(`${stream}\u0000${model}\u0000${startTs}`).digest('hex').slice(0, 24);
@@ -120,9 +185,9 @@ function iso(ts: number): string {
   return new Date(ts).toISOString();
 }
 
-function rows(flat: Float32Array, features: number): number[][] {
+function rows(flat: ArrayLike<number>, features: number): number[][] {
   const out: number[][] = [];
-  for (let i = 0; i < flat.length; i += features) out.push(Array.from(flat.subarray(i, i + features), round6));
+  for (let i = 0; i < flat.length; i += features) out.push(Array.from({ length: features }, (_, f) => round6(flat[i + f])));
   return out;
 }
 

@@ -7,14 +7,16 @@ import type { StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
 import { SCORING_DEFAULTS, ScoreTransforms, type ScoringConfig } from './score-transform.js';
 import type { PipelineModel } from './scoring-model.js';
-import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
-import { StreamWindows } from './windows.js';
+import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, StreamSnapshot, Window } from './types.js';
+import { StreamWindows, type WindowsSnapshot } from './windows.js';
 
 export interface PipelineOptions {
   router: StreamRouter;
   models: ReadonlyMap<string, PipelineModel>;
   maxBatch: number;
   maxLatencyMs: number;
+  /** Put every touched stream's state snapshot into its BatchResult (`state`); the daemon's changelog needs it, a replay does not. */
+  snapshots?: boolean;
 }
 
 /** An input is either an event or something a decoder already rejected (so it is delivered and committed in order). */
@@ -23,8 +25,8 @@ export type PipelineInput<S> = MetricEvent<S> | { rejected: Rejected<S> };
 type ScoredBatch<S> = { staged: Extract<Staged<S>, { kind: 'window' }>[]; scored: ScoredWindow[]; inference: InferenceStat[] };
 
 type Staged<S> =
-  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; scoring: ScoringConfig; ownFeatures: number; source?: S }
-  | { kind: 'warming'; source?: S }
+  | { kind: 'window'; window: Window; threshold: number; policy: AlertPolicy; scoring: ScoringConfig; ownFeatures: number; source?: S; windows?: WindowsSnapshot }
+  | { kind: 'warming'; stream: string; source?: S; windows?: WindowsSnapshot }
   | { kind: 'rejected'; rejected: Rejected<S> };
 
 /**
@@ -51,6 +53,34 @@ export class ScoringPipeline<S = unknown> {
       );
   }
 
+  /** The stream's whole state as one JSON-serializable record; undefined for a stream never seen. */
+  snapshot(stream: string): StreamSnapshot | undefined {
+    return this.compose(this.windows.snapshot(stream), stream);
+  }
+
+  /** Replaces the stream's state with `snap` (a `snapshot` of this or an earlier run); an unknown version starts it afresh. */
+  restore(stream: string, snap: StreamSnapshot | undefined): void {
+    const known = snap !== undefined && snap !== null && snap.v === 1;
+    this.windows.restore(stream, known ? snap.windows : undefined);
+    this.episodes.restore(stream, known ? snap.episode : undefined);
+    this.transforms.restore(stream, known ? snap.scoring : undefined);
+  }
+
+  /**
+   * Window state advances when an event is staged, before micro-batching, so a batch's window
+   * snapshot is taken then (the window holder may already hold later events by the time the batch
+   * finishes); episode and scoring state advance only in `finish`, batch after batch.
+   */
+  private compose(windows: WindowsSnapshot | undefined, stream: string): StreamSnapshot | undefined {
+    if (windows === undefined) return undefined;
+    const snap: StreamSnapshot = { v: 1, windows };
+    const episode = this.episodes.snapshot(stream);
+    if (episode !== undefined) snap.episode = episode;
+    const scoring = this.transforms.snapshot(stream);
+    if (scoring !== undefined) snap.scoring = scoring;
+    return snap;
+  }
+
   /** Forget the state of streams, e.g. after their partitions were revoked. */
   dropStreams(predicate: (stream: string) => boolean): number {
     this.episodes.drop(predicate);
@@ -71,9 +101,11 @@ export class ScoringPipeline<S = unknown> {
     const event = augment ? augmentEvent(item, augment, route.features) : item;
     if ('reason' in event) return { kind: 'rejected', rejected: event };
     const outcome = this.windows.push(event, route);
-    if (outcome === 'warming') return { kind: 'warming', source: item.source };
-    if ('reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
+    if (outcome !== 'warming' && 'reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
+    const windows = this.opts.snapshots ? this.windows.snapshot(item.stream) : undefined;
+    if (outcome === 'warming') return { kind: 'warming', stream: item.stream, source: item.source, windows };
     return {
+      windows,
       kind: 'window',
       window: outcome,
       threshold: route.threshold,
@@ -122,6 +154,16 @@ export class ScoringPipeline<S = unknown> {
         if (s.rejected.source !== undefined) sources.push(s.rejected.source);
       } else if (s.source !== undefined) sources.push(s.source);
     }
-    return { scored, alerts, rejected, sources, events: batch.length, inference };
+    return { scored, alerts, rejected, sources, events: batch.length, inference, state: this.opts.snapshots ? this.batchState(batch) : [] };
+  }
+
+  /** The state of every stream this batch changed, as of the end of this batch. */
+  private batchState(batch: Staged<S>[]): { stream: string; snapshot: StreamSnapshot }[] {
+    const last = new Map<string, WindowsSnapshot>();
+    for (const s of batch) {
+      if (s.kind === 'window') last.set(s.window.stream, s.windows!);
+      else if (s.kind === 'warming') last.set(s.stream, s.windows!);
+    }
+    return [...last].map(([stream, windows]) => ({ stream, snapshot: this.compose(windows, stream)! }));
   }
 }

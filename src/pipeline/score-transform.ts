@@ -72,6 +72,17 @@ export const SCORING_DEFAULTS: ScoringConfig = {
   seasonalShortWindow: 30,
 };
 
+interface RollingSumSnapshot {
+  ring: number[];
+  next: number;
+  count: number;
+  sum: number;
+  sumSq: number;
+}
+
+/** A snapshot taken under another scoring configuration; the stream starts afresh instead. */
+class StateShapeError extends Error {}
+
 /** Sliding sum over the last `size` values, with a ring buffer. */
 class RollingSum {
   private readonly ring: Float64Array;
@@ -100,6 +111,21 @@ class RollingSum {
     return this.count === 0 ? 0 : this.sum / this.count;
   }
 
+  /** Sums are kept as they are (not re-added from the ring) so a restored stream scores bit for bit alike. */
+  snapshot(): RollingSumSnapshot {
+    return { ring: Array.from(this.ring.subarray(0, this.count)), next: this.next, count: this.count, sum: this.sum, sumSq: this.sumSq };
+  }
+
+  restore(snap: RollingSumSnapshot): void {
+    if (snap.ring.length > this.size) throw new StateShapeError(`a rolling window of ${snap.ring.length} does not fit ${this.size}`);
+    this.ring.fill(0);
+    this.ring.set(snap.ring);
+    this.next = snap.next;
+    this.count = snap.count;
+    this.sum = snap.sum;
+    this.sumSq = snap.sumSq;
+  }
+
   get std(): number {
     if (this.count === 0) return 0;
     const m = this.mean;
@@ -118,6 +144,16 @@ class RollingMax {
   /** Maximum of the values pushed within the last `size` pushes (-Infinity when none). */
   get max(): number {
     return this.values.length ? this.values[0] : -Infinity;
+  }
+
+  snapshot(): { values: number[]; positions: number[]; position: number } {
+    return { values: [...this.values], positions: [...this.positions], position: this.position };
+  }
+
+  restore(snap: { values: number[]; positions: number[]; position: number }): void {
+    this.values.splice(0, Infinity, ...snap.values);
+    this.positions.splice(0, Infinity, ...snap.positions);
+    this.position = snap.position;
   }
 
   push(x: number): void {
@@ -144,6 +180,15 @@ export class ValueRange {
   private high: Float64Array | null = null;
 
   constructor(private readonly tolerance: number) {}
+
+  snapshot(): { low: number[]; high: number[] } | null {
+    return this.low === null || this.high === null ? null : { low: Array.from(this.low), high: Array.from(this.high) };
+  }
+
+  restore(snap: { low: number[]; high: number[] } | null): void {
+    this.low = snap === null ? null : Float64Array.from(snap.low);
+    this.high = snap === null ? null : Float64Array.from(snap.high);
+  }
 
   /** True when any feature of `values` lies outside the range so far (widened); then adds `values` to the range. */
   observe(values: ArrayLike<number>): boolean {
@@ -178,6 +223,18 @@ export class SeasonalDeviation {
     private readonly seasons: number,
   ) {
     this.ring = new Float64Array(period * seasons);
+  }
+
+  /** Only the last `period × seasons` values matter, and only those seen are kept. */
+  snapshot(): { ring: number[]; count: number } {
+    return { ring: Array.from(this.ring.subarray(0, Math.min(this.count, this.ring.length))), count: this.count };
+  }
+
+  restore(snap: { ring: number[]; count: number }): void {
+    if (snap.ring.length > this.ring.length) throw new StateShapeError(`a seasonal history of ${snap.ring.length} does not fit ${this.ring.length}`);
+    this.ring.fill(0);
+    this.ring.set(snap.ring);
+    this.count = snap.count;
   }
 
   next(x: number): number | null {
@@ -221,6 +278,40 @@ export class StreamScoreTransform {
             likelihood: new StreamScoreTransform({ ...config, shortWindow: config.seasonalShortWindow, suppress: 0, spatial: false, seasonalPeriod: 0 }),
           }
         : null;
+  }
+
+  /** Plain JSON; the parts a method does not use are left out. */
+  snapshot(): ScoreTransformSnapshot {
+    const { method } = this.config;
+    const snap: ScoreTransformSnapshot = { method, seen: this.seen };
+    if (method !== 'raw') snap.short = this.short.snapshot();
+    if (this.history !== null) snap.history = this.history.snapshot();
+    if (this.recent !== null) snap.recent = this.recent.snapshot();
+    if (this.range !== null) snap.range = this.range.snapshot();
+    if (this.seasonal !== null) snap.seasonal = { deviation: this.seasonal.deviation.snapshot(), likelihood: this.seasonal.likelihood.snapshot() };
+    return snap;
+  }
+
+  /** False (and nothing restored) when `snap` was taken under a different configuration. */
+  restore(snap: ScoreTransformSnapshot): boolean {
+    if (snap.method !== this.config.method || (snap.recent === undefined) !== (this.recent === null) || (snap.range === undefined) !== (this.range === null) || (snap.seasonal === undefined) !== (this.seasonal === null)) {
+      return false;
+    }
+    try {
+      this.seen = snap.seen;
+      if (snap.short) this.short.restore(snap.short);
+      if (snap.history && this.history) this.history.restore(snap.history);
+      if (snap.recent && this.recent) this.recent.restore(snap.recent);
+      if (snap.range !== undefined && this.range) this.range.restore(snap.range);
+      if (snap.seasonal && this.seasonal) {
+        this.seasonal.deviation.restore(snap.seasonal.deviation);
+        if (!this.seasonal.likelihood.restore(snap.seasonal.likelihood)) return false;
+      }
+      return true;
+    } catch (err) {
+      if (err instanceof StateShapeError) return false;
+      throw err;
+    }
   }
 
   /**
@@ -307,21 +398,50 @@ function erfcExponent(z: number, t: number): number {
   );
 }
 
+/** A stream's score-transform state as plain JSON (the changelog record's `scoring`). */
+export interface ScoreTransformSnapshot {
+  method: ScoringMethod;
+  seen: number;
+  short?: RollingSumSnapshot;
+  history?: RollingSumSnapshot;
+  recent?: { values: number[]; positions: number[]; position: number };
+  range?: { low: number[]; high: number[] } | null;
+  seasonal?: { deviation: { ring: number[]; count: number }; likelihood: ScoreTransformSnapshot };
+}
+
 /** The transform state of every stream; a stream's state starts on its first window. */
 export class ScoreTransforms {
   private readonly streams = new Map<string, StreamScoreTransform>();
+  /** Restored state waits here for the stream's first window, which brings the configuration it belongs to. */
+  private readonly restored = new Map<string, ScoreTransformSnapshot>();
 
   /** The reported score of `stream`'s next window; `latest`: the values of the window's newest point. */
   apply(stream: string, raw: number, config: ScoringConfig, latest?: ArrayLike<number>): number {
     let s = this.streams.get(stream);
     if (s === undefined || s.config !== config) {
       s = new StreamScoreTransform(config);
+      const snap = this.restored.get(stream);
+      if (snap !== undefined) {
+        this.restored.delete(stream);
+        if (!s.restore(snap)) s = new StreamScoreTransform(config);
+      }
       this.streams.set(stream, s);
     }
     return s.next(raw, latest);
   }
 
+  snapshot(stream: string): ScoreTransformSnapshot | undefined {
+    return this.streams.get(stream)?.snapshot() ?? this.restored.get(stream);
+  }
+
+  restore(stream: string, state: unknown): void {
+    this.streams.delete(stream);
+    if (state === undefined || state === null) this.restored.delete(stream);
+    else this.restored.set(stream, state as ScoreTransformSnapshot);
+  }
+
   drop(predicate: (stream: string) => boolean): void {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+    for (const stream of this.restored.keys()) if (predicate(stream)) this.restored.delete(stream);
   }
 }

@@ -1,3 +1,7 @@
+import type { StreamEpisodeSnapshot } from './episodes.js';
+import type { ScoreTransformSnapshot } from './score-transform.js';
+import type { WindowsSnapshot } from './windows.js';
+
 /** One metric observation of one stream, as it enters the pipeline (decoded from Kafka or read from a file). */
 export interface MetricEvent<S = unknown> {
   stream: string;
@@ -106,4 +110,23 @@ export interface BatchResult<S = unknown> {
   /** Number of events this batch completes (scored + warming up + rejected). */
   events: number;
   inference: InferenceStat[];
+  /**
+   * Every stream whose state this batch changed, with its whole state as of the end of this batch
+   * (empty unless the pipeline was built with `snapshots`). Delivered with the batch, the state
+   * always matches the offsets committed with it.
+   */
+  state: { stream: string; snapshot: StreamSnapshot }[];
+}
+
+/**
+ * STATE CONTRACT. Each per-stream state holder of the pipeline implements
+ * `snapshot(stream): unknown | undefined` (plain JSON, typed arrays as number arrays; undefined =
+ * a fresh stream's state) and `restore(stream, state | undefined)`; the pipeline gathers them into
+ * one versioned record per stream, which the daemon keeps in its compacted changelog topic.
+ */
+export interface StreamSnapshot {
+  v: 1;
+  windows: WindowsSnapshot;
+  episode?: StreamEpisodeSnapshot;
+  scoring?: ScoreTransformSnapshot;
 }
