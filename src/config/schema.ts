@@ -121,6 +121,22 @@ export const configSchema = z
     deadLetter: z
       .strictObject({ topic: z.string().min(1).default('anomalyd.dead-letter') })
       .default({ topic: 'anomalyd.dead-letter' }),
+    /** The per-stream state changelog (compacted; one record per stream, written in the same transaction as its alerts). */
+    state: z
+      .strictObject({
+        /** Default: `<kafka.groupId>.state` (see changelogTopic). */
+        topic: z.string().min(1).optional(),
+      })
+      .default({}),
+    /** Exactly-once delivery: one transactional producer per input partition. */
+    delivery: z
+      .strictObject({
+        /** Default: `anomalyd.<kafka.groupId>` (see transactionalIdPrefix); a partition's id is `<prefix>.<topic>.<partition>`. */
+        transactionalIdPrefix: z.string().min(1).optional(),
+        /** The broker aborts a transaction left open this long (by a crashed daemon). */
+        transactionTimeoutMs: positiveInt.default(60_000),
+      })
+      .default({ transactionTimeoutMs: 60_000 }),
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -142,8 +158,10 @@ export const configSchema = z
         /** Events fetched but not yet committed; above it partitions are paused. */
         maxInFlight: positiveInt.default(20_000),
         shutdownTimeoutMs: positiveInt.default(15_000),
+        /** The consumer-group session: a member silent this long (crashed, frozen) loses its partitions. */
+        sessionTimeoutMs: positiveInt.default(30_000),
       })
-      .default({ maxInFlight: 20_000, shutdownTimeoutMs: 15_000 }),
+      .default({ maxInFlight: 20_000, shutdownTimeoutMs: 15_000, sessionTimeoutMs: 30_000 }),
     logging: z
       .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .default({ level: 'info' }),
@@ -169,6 +187,16 @@ export function crossCheck(raw: unknown): { path: (string | number)[]; message: 
 }
 
 export type AnomalydConfig = z.infer<typeof configSchema>;
+
+/** The state changelog topic: `state.topic`, by default `<groupId>.state`. */
+export function changelogTopic(config: Pick<AnomalydConfig, 'state' | 'kafka'>): string {
+  return config.state.topic ?? `${config.kafka.groupId}.state`;
+}
+
+/** Prefix of the per-partition transactional ids: `delivery.transactionalIdPrefix`, by default `anomalyd.<groupId>`. */
+export function transactionalIdPrefix(config: Pick<AnomalydConfig, 'delivery' | 'kafka'>): string {
+  return config.delivery.transactionalIdPrefix ?? `anomalyd.${config.kafka.groupId}`;
+}
 export type KafkaConfig = AnomalydConfig['kafka'];
 export type StreamRule = AnomalydConfig['streams'][number];
 export type AlertPolicy = StreamRule['alert'];

@@ -113,9 +113,10 @@ export interface BatchResult<S = unknown> {
   /**
    * Every stream whose state this batch changed, with its whole state as of the end of this batch
    * (empty unless the pipeline was built with `snapshots`). Delivered with the batch, the state
-   * always matches the offsets committed with it.
+   * always matches the offsets committed with it. A null snapshot means the stream was dropped for
+   * good (a changelog tombstone); the pipeline emits none yet.
    */
-  state: { stream: string; snapshot: StreamSnapshot }[];
+  state: { stream: string; snapshot: StreamSnapshot | null }[];
 }
 
 /**

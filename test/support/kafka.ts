@@ -10,7 +10,11 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Every message of a topic from the beginning up to its end offsets now. */
+/**
+ * Every message of a topic from the beginning up to its end offsets now, read committed. The end
+ * of a transactional topic is a commit marker, which no message reports; kafkajs' end-of-batch
+ * event does (its lastOffset covers markers and aborted records).
+ */
 export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -19,15 +23,17 @@ export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage
   const remaining = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]));
   const out: KafkaMessage[] = [];
   if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve) => {
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (BigInt(payload.lastOffset) + 1n >= (remaining.get(payload.partition) ?? 0n)) remaining.delete(payload.partition);
+      if (remaining.size === 0) resolve();
+    });
     void consumer.run({
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ message }) => {
         out.push(message);
-        if (BigInt(message.offset) + 1n >= (remaining.get(partition) ?? 0n)) remaining.delete(partition);
-        if (remaining.size === 0) resolve();
       },
     });
   });

@@ -1,5 +1,5 @@
-import type { Message, Producer, TopicMessages } from 'kafkajs';
-import type { Alert, Rejected } from '../pipeline/types.js';
+import type { Message } from 'kafkajs';
+import type { Alert, Rejected, StreamSnapshot } from '../pipeline/types.js';
 import type { KafkaSourceRef } from './source-ref.js';
 
 export function alertMessage(alert: Alert): Message {
@@ -23,18 +23,18 @@ export function deadLetterMessage(r: Rejected<KafkaSourceRef>): Message {
 }
 
 /**
- * Sends a batch's alerts and dead letters in one request and resolves once every in-sync replica
- * has them (the producer is idempotent, so retries do not duplicate).
+ * A stream's state record in the changelog: key = stream id (what compaction keeps one of), value =
+ * its snapshot as JSON or null (a tombstone: the stream was dropped). It goes to the changelog
+ * partition numbered like the stream's input partition, so restoring an input partition reads one
+ * changelog partition; the header tells input topics apart when there are several.
  */
-export async function deliver(
-  producer: Producer,
-  topics: { alerts: string; deadLetter: string },
-  alerts: readonly Alert[],
-  rejected: readonly Rejected<KafkaSourceRef>[],
-): Promise<void> {
-  const topicMessages: TopicMessages[] = [];
-  if (alerts.length > 0) topicMessages.push({ topic: topics.alerts, messages: alerts.map(alertMessage) });
-  if (rejected.length > 0) topicMessages.push({ topic: topics.deadLetter, messages: rejected.map(deadLetterMessage) });
-  if (topicMessages.length === 0) return;
-  await producer.sendBatch({ topicMessages, acks: -1 });
+export function changelogMessage(stream: string, snapshot: StreamSnapshot | null, input: { topic: string; partition: number }): Message {
+  return {
+    key: stream,
+    value: snapshot === null ? null : JSON.stringify(snapshot),
+    partition: input.partition,
+    headers: { [CHANGELOG_TOPIC_HEADER]: input.topic },
+  };
 }
+
+export const CHANGELOG_TOPIC_HEADER = 'anomalyd-input-topic';

@@ -1,0 +1,31 @@
+import type { AnomalydConfig } from '../config/schema.js';
+import { changelogTopic } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { AnomalydMetrics } from '../metrics/index.js';
+import type { PartitionProducers } from '../kafka/partition-producers.js';
+import { KafkaSink, type KafkaSinkOptions } from './kafka-sink.js';
+import { LogSink } from './log-sink.js';
+import { MetricsSink } from './metrics-sink.js';
+import type { Sink } from './sink.js';
+
+export interface SinkDeps extends Omit<KafkaSinkOptions, 'topics' | 'producers' | 'log'> {
+  producers: PartitionProducers;
+  metrics: AnomalydMetrics;
+  log: Logger;
+}
+
+/**
+ * The daemon's exporters, from the config: the Kafka sink (`alerts`, `deadLetter`, `state`
+ * topics, exactly-once) first, so the others only see batches that are committed or dropped,
+ * then the Prometheus series (when `metrics.enabled`) and the alert log lines.
+ */
+export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { all: Sink[]; kafka: KafkaSink } {
+  const kafka = new KafkaSink({
+    ...deps,
+    topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic, changelog: changelogTopic(config) },
+  });
+  const all: Sink[] = [kafka];
+  if (config.metrics.enabled) all.push(new MetricsSink(deps.metrics));
+  all.push(new LogSink(deps.log));
+  return { all, kafka };
+}
