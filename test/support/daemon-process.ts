@@ -71,6 +71,10 @@ export class DaemonProcess {
     this.child.kill('SIGKILL');
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   tail(n = 15): string {
     return this.logs.slice(-n).map((l) => JSON.stringify(l)).join('\n');
   }
@@ -85,6 +89,10 @@ export function writeTestConfig(opts: {
   groupId: string;
   /** Glob of the one stream rule. */
   match?: string;
+  /** More lines of the `daemon` section, e.g. `  sessionTimeoutMs: 6000`. */
+  daemon?: string;
+  /** inference.maxBatch; default 512. */
+  maxBatch?: number;
   extra?: string;
 }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anomalyd-test-'));
@@ -106,10 +114,11 @@ metrics:
   host: 127.0.0.1
   port: 0
 inference:
-  maxBatch: 512
+  maxBatch: ${opts.maxBatch ?? 512}
   maxLatencyMs: 20
 daemon:
   shutdownTimeoutMs: 20000
+${opts.daemon ?? ''}
 models:
   eps-gru: ${join(repo, 'models', 'eps-gru')}
 streams:

@@ -45,8 +45,17 @@ export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage
 export async function waitForCommitted(admin: Admin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+    let committed: Awaited<ReturnType<Admin['fetchOffsets']>>[number];
+    try {
+      ends = await admin.fetchTopicOffsets(topic);
+      [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    } catch (err) {
+      // A broker recovering (e.g. from a freeze) answers "not the leader" or "not the coordinator" for a while.
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
     const behind = ends.filter((e) => {
       const c = committed.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1';
       return BigInt(e.high) > 0n && BigInt(c) < BigInt(e.high);
