@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../log.js';
 
 export interface TopicPartition {
@@ -86,7 +86,7 @@ export class PartitionProducers {
     if (producer === undefined) throw new Error(`no transactional producer for ${tp.topic}[${tp.partition}]`);
     // On failure the producer is discarded, not aborted: the next `fence` aborts whatever it left open.
     const transaction = await producer.transaction();
-    if (tx.topicMessages.length > 0) await transaction.sendBatch({ topicMessages: tx.topicMessages, acks: -1 });
+    for (const chunk of chunks(tx.topicMessages, MAX_REQUEST_BYTES)) await transaction.sendBatch({ topicMessages: chunk, acks: -1 });
     await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, offset: tx.offset }] }] });
     await transaction.commit();
   }
@@ -104,6 +104,45 @@ export class PartitionProducers {
       return this.discard({ topic, partition: Number(partition) });
     }));
   }
+}
+
+/**
+ * kafkajs puts all of a request's messages for one partition into one record batch, which the
+ * broker refuses above `message.max.bytes` (1 MiB by default); merged batches can be larger, so a
+ * transaction sends them in requests of about this many bytes.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** `topicMessages` cut into consecutive pieces of at most ~`maxBytes` (a larger single message goes alone). */
+export function chunks(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const out: TopicMessages[][] = [];
+  let current: TopicMessages[] = [];
+  let bytes = 0;
+  for (const { topic, messages } of topicMessages) {
+    let slice: Message[] = [];
+    for (const m of messages) {
+      const size = messageBytes(m);
+      if (bytes + size > maxBytes && bytes > 0) {
+        if (slice.length > 0) current.push({ topic, messages: slice });
+        out.push(current);
+        current = [];
+        slice = [];
+        bytes = 0;
+      }
+      slice.push(m);
+      bytes += size;
+    }
+    if (slice.length > 0) current.push({ topic, messages: slice });
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function messageBytes(m: Message): number {
+  const len = (v: string | Buffer | null | undefined) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  let n = 64 + len(m.key) + len(m.value as string | Buffer | null);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + (Array.isArray(v) ? v.reduce((s: number, x) => s + len(x as string | Buffer), 0) : len(v as string | Buffer | undefined));
+  return n;
 }
 
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING']);

@@ -91,10 +91,11 @@ export class EpisodeTracker {
   snapshot(stream: string): StreamEpisodeSnapshot | undefined {
     const s = this.streams.get(stream);
     if (s === undefined || (!s.open && s.aboveRun === 0 && s.runStart === null)) return undefined;
+    // While an episode is open the run-so-far is not read (a normal window clears it before it counts again).
     return {
       aboveRun: s.aboveRun,
-      runStart: s.runStart,
-      runPeak: peakSnapshot(s.runPeak),
+      runStart: s.open ? null : s.runStart,
+      runPeak: s.open ? null : peakSnapshot(s.runPeak),
       belowRun: s.belowRun,
       open: s.open,
       start: s.start,
