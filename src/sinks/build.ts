@@ -17,15 +17,14 @@ export interface SinkDeps extends Omit<KafkaSinkOptions, 'topics' | 'producers' 
 /**
  * The daemon's exporters, from the config: the Kafka sink (`alerts`, `deadLetter`, `state`
  * topics, exactly-once) first, so the others only see batches that are committed or dropped,
- * then the Prometheus series (when `metrics.enabled`) and the alert log lines.
+ * then the Prometheus series and the alert log lines.
  */
 export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { all: Sink[]; kafka: KafkaSink } {
   const kafka = new KafkaSink({
     ...deps,
     topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic, changelog: changelogTopic(config) },
   });
-  const all: Sink[] = [kafka];
-  if (config.metrics.enabled) all.push(new MetricsSink(deps.metrics));
-  all.push(new LogSink(deps.log));
+  // The registry is kept whether or not `metrics.enabled` serves it over HTTP.
+  const all: Sink[] = [kafka, new MetricsSink(deps.metrics), new LogSink(deps.log)];
   return { all, kafka };
 }
