@@ -177,7 +177,15 @@ export class KafkaSource {
     const todo = [...this.assignment].flatMap(([topic, parts]) => [...parts].map((partition) => ({ topic, partition }))).filter((tp) => !this.ready.has(tpKey(tp)));
     if (todo.length === 0) return;
     const started = Date.now();
-    const committed = await this.prepare(todo);
+    // Restoring a large changelog may outlast the session: keep heartbeating meanwhile (a rebalance
+    // that starts now shows up at the next heartbeat after this batch, and everything is prepared again).
+    const keepAlive = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_WHILE_HELD_MS);
+    let committed: Map<string, bigint | undefined>;
+    try {
+      committed = await this.prepare(todo);
+    } finally {
+      clearInterval(keepAlive);
+    }
     for (const tp of todo) {
       const key = tpKey(tp);
       this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
