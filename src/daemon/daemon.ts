@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { readChangelog } from '../kafka/changelog.js';
 import { createKafka } from '../kafka/client.js';
-import { OffsetTracker } from '../kafka/offset-tracker.js';
+import { CommittedOffsets } from '../kafka/committed-offsets.js';
 import { PartitionProducers, tpKey, type TopicPartition } from '../kafka/partition-producers.js';
 import { retryUntilStopped } from '../kafka/retry.js';
 import { KafkaSource } from '../kafka/source.js';
@@ -42,7 +42,7 @@ export class Daemon {
   private stopped: Promise<number> | undefined;
   private subscription: Subscription | undefined;
   private gaugeTimer: NodeJS.Timeout | undefined;
-  private readonly tracker = new OffsetTracker();
+  private readonly committed = new CommittedOffsets();
   /** Stream id → `tpKey` of the input partition its events come from. */
   private readonly streamPartition = new Map<string, string>();
   private drained!: Promise<void>;
@@ -129,7 +129,7 @@ export class Daemon {
       isCurrent: (tp, epoch) => this.source.isCurrent(tp, epoch),
       unready: (tp) => this.source.unready(tp),
       committedOffset: async (tp) => (await this.committedOffsets([tp])).get(tpKey(tp)),
-      onCommitted: (tp, offset) => this.tracker.markCommitted([{ topic: tp.topic, partition: tp.partition, offset: offset.toString() }]),
+      onCommitted: (tp, offset) => this.committed.set(tp.topic, tp.partition, offset),
       isStopping,
     });
     this.sinks = sinks.all;
@@ -223,7 +223,7 @@ export class Daemon {
       };
       const dropped = this.pipeline.dropStreams(gone);
       for (const stream of [...this.streamPartition.keys()]) if (gone(stream)) this.streamPartition.delete(stream);
-      this.tracker.forget((t, p) => this.source.owns(t, p));
+      this.committed.forget((t, p) => this.source.owns(t, p));
 
       const changelog = await ensureChangelog(this.admin, topic, [...new Set(tps.map((tp) => tp.topic))]);
       if (changelog !== 'ok') this.log.info({ topic, changelog }, 'state changelog topic');
@@ -255,7 +255,7 @@ export class Daemon {
 
   private updateGauges(): void {
     this.metrics.clearConsumerLag();
-    for (const l of this.source.lag((t, p) => this.tracker.committedOffset(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
+    for (const l of this.source.lag((t, p) => this.committed.get(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
     this.metrics.setActiveStreams(this.pipeline.windows.size);
   }
 }

@@ -76,6 +76,8 @@ export class KafkaSink implements Sink {
       if (tp === undefined) throw new Error(`no input partition known for stream "${stream}"`);
       return tp;
     };
+    // Every event of the batch is in `sources` (the BatchResult invariant) and batches arrive in
+    // order, so the highest offset + 1 per partition is the end of a fully processed prefix.
     for (const s of batch.sources) {
       const w = of(s);
       const next = BigInt(s.offset) + 1n;
