@@ -4,6 +4,9 @@ import type { StreamSnapshot } from '../pipeline/types.js';
 import { CHANGELOG_TOPIC_HEADER } from './messages.js';
 import type { TopicPartition } from './partition-producers.js';
 
+/** Joining the restore group and fetching take well under this; longer means stuck. */
+const RESTORE_STALL_MS = 60_000;
+
 export interface RestoredStream {
   /** The input partition the stream lives on. */
   input: TopicPartition;
@@ -36,13 +39,26 @@ export async function readChangelog(kafka: Kafka, topic: string, inputs: TopicPa
   }
   if (ends.size === 0) return out;
 
+  const positions = new Map<number, bigint>();
+  let stalled: NodeJS.Timeout | undefined;
   const consumer = kafka.consumer({ groupId: `${groupId}.restore.${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      // Never wait silently: a restore that stops advancing fails with where it stood, and is retried.
+      const watch = () => {
+        clearTimeout(stalled);
+        stalled = setTimeout(() => {
+          const at = [...ends].map(([p, end]) => `partition ${p} at ${positions.get(p) ?? 'start'} of ${end}`).join(', ');
+          reject(new Error(`reading the state changelog ${topic} made no progress for ${RESTORE_STALL_MS / 1000} s (${at})`));
+        }, RESTORE_STALL_MS);
+      };
+      watch();
       // END_BATCH_PROCESS also reports batches that held only transaction markers or aborted records.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        watch();
+        positions.set(payload.partition, BigInt(payload.lastOffset) + 1n);
         const end = ends.get(payload.partition);
         if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
         if (ends.size === 0) resolve();
@@ -66,6 +82,7 @@ export async function readChangelog(kafka: Kafka, topic: string, inputs: TopicPa
         .catch(reject);
     });
   } finally {
+    clearTimeout(stalled);
     await consumer.disconnect();
   }
   return out;
