@@ -20,7 +20,7 @@ describe('bounded stream state in anomalyd run', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.input, numPartitions: 2 }] });
     // Evicted after 3 hours of event time (6 half-hours) without an event.
-    const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'e-*', sections: { daemon: 'idleEvictAfterMs: 10800000' } });
+    const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'e-*', sections: { daemon: 'idleEvictAfterMs: 10800000' }, scoring: 'model-only' });
     daemon = new DaemonProcess(config);
     const { metricsUrl } = await daemon.ready();
 
@@ -62,7 +62,7 @@ describe('bounded stream state in anomalyd run', () => {
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: names.input, numPartitions: 1 }] });
-    daemon = new DaemonProcess(writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'e-*', sections: { daemon: 'maxActiveStreams: 2' } }));
+    daemon = new DaemonProcess(writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'e-*', sections: { daemon: 'maxActiveStreams: 2' }, scoring: 'model-only' }));
     const { metricsUrl } = await daemon.ready();
     const producer = kafka.producer();
     await producer.connect();

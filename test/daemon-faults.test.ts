@@ -47,7 +47,7 @@ async function readyz(url: string): Promise<{ status: number; body: { failing: s
 
 function run(name: string, sections?: Parameters<typeof writeTestConfig>[0]['sections']) {
   const names = { input: uniqueName(`${name}-in`), alerts: uniqueName(`${name}-alerts`), deadLetter: uniqueName(`${name}-dlq`), groupId: uniqueName(`${name}-group`) };
-  return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'f-*', sections }) };
+  return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'f-*', sections, scoring: 'model-only' }) };
 }
 
 describe('faults around the daemon, on a real broker', () => {

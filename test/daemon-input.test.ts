@@ -28,7 +28,7 @@ const episodeKey = (a: Alert) => `${a.stream} ${a.alertId} ${a.state} ${a.startI
 
 function run(name: string, match: string, sections?: Parameters<typeof writeTestConfig>[0]['sections']) {
   const names = { input: uniqueName(`${name}-in`), alerts: uniqueName(`${name}-alerts`), deadLetter: uniqueName(`${name}-dlq`), groupId: uniqueName(`${name}-group`) };
-  return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match, sections }) };
+  return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match, sections, scoring: 'model-only' }) };
 }
 
 async function metricsOf(url: string) {

@@ -28,8 +28,8 @@ async function runWithWorkers(kafka: Kafka, admin: Admin, workers: number, value
   const alerts = uniqueName(`workers${workers}-alerts`);
   const groupId = uniqueName(`workers${workers}-group`);
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: PARTITIONS }, { topic: alerts, numPartitions: 1 }] });
-  const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, input, alerts, deadLetter: uniqueName('workers-dlq'), groupId });
-  const daemon = new DaemonProcess(config, {}, ['--workers', String(workers)]);
+  const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, input, alerts, deadLetter: uniqueName('workers-dlq'), groupId, scoring: 'model-only' });
+  const daemon = new DaemonProcess(config, {}, [], ['--workers', String(workers)]);
   started.push(daemon);
   const member = (i: number) => (l: LogLine) => workers === 1 || l.worker === i;
   const urls: string[] = [];
@@ -106,8 +106,8 @@ describe('anomalyd run --workers', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: PARTITIONS }] });
     await admin.disconnect();
-    const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, input, alerts: uniqueName('workers-crash-alerts'), deadLetter: uniqueName('workers-crash-dlq'), groupId });
-    const daemon = new DaemonProcess(config, {}, ['--workers', '2']);
+    const config = writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, input, alerts: uniqueName('workers-crash-alerts'), deadLetter: uniqueName('workers-crash-dlq'), groupId, scoring: 'model-only' });
+    const daemon = new DaemonProcess(config, {}, [], ['--workers', '2']);
     started.push(daemon);
     const pids: number[] = [];
     for (const w of [0, 1]) {

@@ -42,16 +42,16 @@ describe('anomalyd demo', () => {
     });
     daemon = new DaemonProcess(config);
     await daemon.ready();
-    // 3 streams: fw-01 spikes at its 40th event, and again every 60 events.
-    const r = await anomalydAsync(['demo', '--traffic-only', '--config', config, '--streams', '3', '--rate', '20', '--spike-every', '60', '--duration', '15']);
+    // 3 streams: fw-01 spikes at its 120th event (after the day the detector spends learning a new source), and again every 150 events.
+    const r = await anomalydAsync(['demo', '--traffic-only', '--config', config, '--streams', '3', '--rate', '20', '--spike-every', '150', '--duration', '15']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/starting a local Kafka broker|models:/);
     expect(r.stderr).toMatch(/demo: traffic only: into traffic-input/);
     const fwOpens = [...r.stdout.matchAll(/ OPEN +fw-01 /g)].length;
     expect(fwOpens, r.stdout).toBeGreaterThanOrEqual(2);
 
-    const bad = await anomalydAsync(['demo', '--traffic-only', '--config', config, '--streams', '3', '--spike-every', '40']);
+    const bad = await anomalydAsync(['demo', '--traffic-only', '--config', config, '--streams', '3', '--spike-every', '100']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--spike-every 40: must be above 40/);
+    expect(bad.stderr).toMatch(/--spike-every 100: must be above 120/);
   });
 });

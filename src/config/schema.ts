@@ -110,6 +110,13 @@ export const contextSchema = z.strictObject({
   rhythmMinSpread: z.number().positive().default(0.08),
   /** …and the series' own logs spread less than this fraction of that. */
   rhythmMaxRatio: z.number().positive().default(0.2),
+  /**
+   * While the context is still learning, the autoencoder alone alerts when its error is this many
+   * times its threshold (alone, at 1× every bump of a small source alerts; docs/DETECTION.md).
+   */
+  learningErrorFactor: z.number().min(1).default(8),
+  /** Weekdays a time of day must have been seen before the context judges it (until then the autoencoder decides alone). */
+  minDays: z.number().int().min(1).max(255).default(2),
   /** Smallest typical log-deviation assumed (a near-noiseless source must not turn every wiggle into certainty). */
   minSigma: z.number().positive().default(0.03),
   /** Per day, the weight of the newest day in the expected value of a time of day (exponential forgetting). */

@@ -165,10 +165,12 @@ function iso(ts: number): string {
   return Number.isNaN(d.getTime()) ? String(ts) : d.toISOString();
 }
 
-/** +1 when the window lies above what was expected, -1 below, 0 when nothing says. */
+/**
+ * +1 when the window's newest value lies above what the stream's context expected, -1 below, 0 when
+ * there is no expectation (a window judged by its shape alone turns with every step of a spike).
+ */
 function direction(w: ScoredWindow): number {
-  if (w.deviation !== undefined) return Math.sign(w.deviation);
-  return w.kind === 'spike' ? 1 : w.kind === 'drop' || w.kind === 'zero' ? -1 : 0;
+  return w.deviation === undefined ? 0 : Math.sign(w.deviation);
 }
 
 function rows(flat: Float32Array, features: number): number[][] {

@@ -16,6 +16,9 @@ import { demoStreams, demoValue, loadDemoSeries, type DemoStream } from '../demo
 import { UsageError } from '../errors.js';
 import { parsePositiveInt } from '../options.js';
 
+/** The first spike comes after two and a half days of traffic: a new source's first day is learned, not judged. */
+const FIRST_SPIKE = 120;
+
 interface DemoOptions {
   config: string;
   streams: number;
@@ -48,7 +51,7 @@ export function register(program: Command): void {
       const say = (m: string) => process.stderr.write(`demo: ${m}\n`);
       const { series, from } = loadDemoSeries(opts.data);
       const spiky = Math.max(1, Math.floor(opts.streams / 3));
-      const streams = demoStreams(opts.streams, series, spiky, 40);
+      const streams = demoStreams(opts.streams, series, spiky, FIRST_SPIKE);
       const lastSpike = Math.max(...streams.flatMap((s) => [...s.spikes]));
       if (opts.spikeEvery !== undefined && opts.spikeEvery <= lastSpike) {
         throw new UsageError(`--spike-every ${opts.spikeEvery}: must be above ${lastSpike}, the event of the last stream's first spike`);

@@ -10,16 +10,24 @@ export interface DemoStream {
   spikes: Set<number>;
 }
 
-/** The reference EPS weeks beside the repo when present; otherwise a synthetic daily cycle of the same range. */
+/** Points a day at the reference weeks' 30-minute spacing. */
+const DAY = 48;
+
+/**
+ * The reference EPS weeks beside the repo when present; otherwise a synthetic daily cycle of the same
+ * range. Each is cut to whole days, so a stream that loops over its week keeps its daily rhythm (a
+ * loop of 9.4 days would shift the rhythm by ten hours at every turn, which the detector rightly flags).
+ */
 export function loadDemoSeries(dataDir: string): { series: number[][]; from: string } {
   const files = ['timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv'].map((f) => join(dataDir, f));
+  const wholeDays = (values: number[]) => values.slice(0, Math.floor(values.length / DAY) * DAY);
   if (files.every((f) => existsSync(f))) {
     return {
-      series: files.map((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map(Number)),
+      series: files.map((f) => wholeDays(readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map(Number))),
       from: dataDir,
     };
   }
-  return { series: [0, 1, 2].map((k) => syntheticEps(453, k)), from: 'a synthetic daily cycle (reference data not found)' };
+  return { series: [0, 1, 2].map((k) => syntheticEps(9 * DAY, k)), from: 'a synthetic daily cycle (reference data not found)' };
 }
 
 /** 30-minute points of a daily cycle between about 3,000 and 16,000 events/s, with mild noise. */

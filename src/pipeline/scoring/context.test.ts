@@ -97,14 +97,15 @@ describe('ContextScorer', () => {
 
   it('learns the first day without a verdict, then lets the autoencoder decide alone where the context has no expectation yet', () => {
     const values = source(3, 1000, 1);
-    const loud = score(values, 2);
+    const loud = score(values, 100);
     expect(anomalous(loud, 0, DAY)).toEqual([]);
     expect(loud[10].expected).toBeUndefined();
     // Saturday is the first weekend day: no weekend level yet, so the error alone decides.
     const saturday = 5 * DAY;
     const week = source(6, 1000);
-    expect(anomalous(score(week, 2), saturday, saturday + 10)).toHaveLength(10);
-    expect(anomalous(score(week, 0.5), saturday, saturday + 10)).toEqual([]);
+    const bar = SCORING_DEFAULTS.context.learningErrorFactor;
+    expect(anomalous(score(week, 1.5 * bar), saturday, saturday + 10)).toHaveLength(10);
+    expect(anomalous(score(week, 0.5 * bar), saturday, saturday + 10)).toEqual([]);
   });
 
   it('needs the autoencoder to confirm a point deviation', () => {

@@ -16,8 +16,8 @@ import { SeasonalProfile } from './seasonal-profile.js';
  * strongest of that evidence in units of its own bar, so it is compared with a threshold of 1.
  *
  * While the context is still learning (the first day of a stream, or its first weekend day) the
- * autoencoder decides alone, its error in units of its threshold, once the stream's level it
- * normalises by has a day behind it; with `autoencoderGate` (the default) every point deviation
+ * autoencoder decides alone, its error in units of `learningErrorFactor` times its threshold, once
+ * the stream's level it normalises by has a day behind it; with `autoencoderGate` (the default) every point deviation
  * afterwards also needs the autoencoder's confirmation, so a value that strays from the time of
  * day but keeps the shape of its neighbours does not alert.
  *
@@ -37,11 +37,12 @@ export class ContextScorer implements StreamScorer {
     const value = input.latest[0];
     // Before the stream's level is known its normalised windows mean little: the stream is learned, not judged.
     const errorScore = input.errorTrusted ? input.raw / input.errorThreshold : 0;
+    const learningScore = errorScore / this.config.learningErrorFactor;
     const errorKind: AlertKind = value >= input.reconstructedLatest ? 'spike' : 'drop';
     const level = input.level;
-    if (input.cadenceMs === undefined || level === undefined) return { score: errorScore, threshold: 1, kind: errorKind };
+    if (input.cadenceMs === undefined || level === undefined) return { score: learningScore, threshold: 1, kind: errorKind };
     if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
-      this.profile = new SeasonalProfile(input.cadenceMs);
+      this.profile = new SeasonalProfile(input.cadenceMs, this.config.minDays);
       const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / input.cadenceMs));
       this.rhythm = points > 2 ? new RhythmWindow(points) : null;
     }
@@ -53,7 +54,7 @@ export class ContextScorer implements StreamScorer {
     if (expectedLog === undefined || Number.isNaN(this.sigma)) {
       if (expectedLog !== undefined) this.sigma = Math.max(c.minSigma, Math.abs(logValue - expectedLog));
       this.profile.learn(input.ts, logValue, 0, 0);
-      return { score: errorScore, threshold: 1, kind: errorKind };
+      return { score: learningScore, threshold: 1, kind: errorKind };
     }
 
     const residual = logValue - expectedLog;

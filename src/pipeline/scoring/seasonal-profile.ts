@@ -10,14 +10,21 @@ const MAX_SLOTS = 288;
  */
 export class SeasonalProfile {
   readonly slots: Float32Array;
+  /** Days each slot has seen (capped at 255). */
+  private readonly seen: Uint8Array;
   private readonly slotMs: number;
   weekendOffset = 0;
   /** Weekend points seen so far; the offset is their plain mean residual until a weekend day's worth. */
   private weekendPoints = 0;
 
-  constructor(readonly cadenceMs: number) {
+  constructor(
+    readonly cadenceMs: number,
+    /** Days a slot must have seen before it gives an expectation. */
+    private readonly minDays = 1,
+  ) {
     const slots = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
     this.slots = new Float32Array(slots).fill(NaN);
+    this.seen = new Uint8Array(slots);
     this.slotMs = DAY_MS / slots;
   }
 
@@ -30,8 +37,9 @@ export class SeasonalProfile {
    * weekend and the weekend level has not been learned yet.
    */
   expectedLog(ts: number): number | undefined {
-    const m = this.slots[this.slotOf(ts)];
-    if (Number.isNaN(m)) return undefined;
+    const slot = this.slotOf(ts);
+    const m = this.slots[slot];
+    if (Number.isNaN(m) || this.seen[slot] < this.minDays) return undefined;
     if (!isWeekend(ts)) return m;
     return this.weekendPoints < this.slots.length ? undefined : m + this.weekendOffset;
   }
@@ -45,6 +53,7 @@ export class SeasonalProfile {
     const slot = this.slotOf(ts);
     const weekend = isWeekend(ts);
     const m = this.slots[slot];
+    if (!weekend && this.seen[slot] < 255) this.seen[slot]++;
     if (weekend && this.weekendPoints < this.slots.length) {
       if (Number.isNaN(m)) return;
       this.weekendPoints++;
