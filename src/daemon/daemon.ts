@@ -60,6 +60,7 @@ export class Daemon {
     const { config } = opts.loaded;
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
+      laneOf: (ref) => `${ref.topic}\u0000${ref.partition}`,
       onEvicted: (streams) => {
         this.forgetStreams(streams);
         this.metrics.observeEvicted(streams.length);
@@ -303,6 +304,7 @@ export class Daemon {
   private dropRevoked(revoked: Assignment): void {
     const gone = new Set([...revoked].flatMap(([topic, parts]) => [...parts].map((p) => `${topic}\u0000${p}`)));
     const droppedStreams = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
+    this.pipeline.forgetLanes((lane) => gone.has(lane));
     this.forgetStreams(droppedStreams);
     const dropped = droppedStreams.length;
     for (const [stream, tp] of this.streamPartition) if (gone.has(tp)) this.streamPartition.delete(stream);

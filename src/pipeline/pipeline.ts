@@ -11,7 +11,7 @@ import { SilenceTracker } from './silence.js';
 import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
 import { StreamWindows } from './windows.js';
 
-export interface PipelineOptions {
+export interface PipelineOptions<S = unknown> {
   router: StreamRouter;
   models: ReadonlyMap<string, PipelineModel>;
   maxBatch: number;
@@ -20,6 +20,11 @@ export interface PipelineOptions {
   maxActiveStreams?: number;
   /** A stream is evicted once the input's event time advanced this far without an event of it (0 or absent: never). */
   idleEvictAfterMs?: number;
+  /**
+   * The lane of an event's source: events keep time order within a lane but not across lanes (a
+   * Kafka partition each); the silence watermark waits for the slowest lane. Absent: one lane.
+   */
+  laneOf?: (source: S) => string;
   /** Told which streams were evicted, after their pipeline state is gone, for state kept outside the pipeline (metrics). */
   onEvicted?: (streams: string[]) => void;
 }
@@ -76,7 +81,7 @@ export class ScoringPipeline<S = unknown> {
   private clock = -Infinity;
   private nextSweep = -Infinity;
 
-  constructor(private readonly opts: PipelineOptions) {}
+  constructor(private readonly opts: PipelineOptions<S>) {}
 
   /** Streams the pipeline holds state for (routed or not). */
   get activeStreams(): number {
@@ -93,6 +98,15 @@ export class ScoringPipeline<S = unknown> {
         map((batch) => ({ batch, scoring: this.score(batch) })),
         concatMap(async ({ batch, scoring }) => this.finish(batch, await scoring)),
       );
+  }
+
+  /** Forget lanes whose events no longer come here (revoked partitions). */
+  forgetLanes(predicate: (lane: string) => boolean): void {
+    this.silences.forgetLanes(predicate);
+  }
+
+  private laneOf(source: S | undefined): string {
+    return source === undefined || this.opts.laneOf === undefined ? '' : this.opts.laneOf(source);
   }
 
   /**
@@ -244,7 +258,7 @@ export class ScoringPipeline<S = unknown> {
       }
       if (s.source !== undefined) sources.push(s.source);
       if (s.kind === 'warming') {
-        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts);
+        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts, this.laneOf(s.source));
         continue;
       }
       const window = scored[w];
@@ -264,7 +278,7 @@ export class ScoringPipeline<S = unknown> {
 
   /** Scores one window under its stream's rule and advances the stream's episode. */
   private judge(w: ScoredWindow, staged: WindowStaged<S>, alerts: Alert[]): void {
-    this.silences.observe(w.stream, w.model, staged.silenceAfter, w.ts, staged.cadenceMs, w.index, w.receivedAt, alerts);
+    this.silences.observe(w.stream, w.model, staged.silenceAfter, w.ts, staged.cadenceMs, w.index, w.receivedAt, alerts, this.laneOf(staged.source));
     const own = staged.ownFeatures;
     const model = this.opts.models.get(w.model)!;
     if (own < w.features) {

@@ -46,4 +46,19 @@ describe('SilenceTracker', () => {
     for (let i = 1; i < 20; i++) t.observe('clock', 'm', 2, at(i), C, i, undefined, out);
     expect(out.map((a) => a.stream)).toEqual([]);
   });
+
+  it('waits for the slowest lane: a partition fetched ahead does not make another partition\'s streams silent', () => {
+    const t = new SilenceTracker();
+    const out: Alert[] = [];
+    // Lane "p0" delivers 10 steps before lane "p1" delivers anything of the same time.
+    for (let i = 0; i < 3; i++) for (const [s, lane] of [['a', 'p0'], ['b', 'p1']]) t.observe(s, 'm', 2, at(i), C, i, undefined, out, lane);
+    for (let i = 3; i < 13; i++) t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
+    expect(out).toEqual([]);
+    for (let i = 3; i < 13; i++) t.observe('b', 'm', 2, at(i), C, i, undefined, out, 'p1');
+    expect(out).toEqual([]);
+    // A lane that is gone (revoked) no longer holds the watermark back; one that lags for good does.
+    t.forgetLanes((lane) => lane === 'p1');
+    for (let i = 13; i < 20; i++) t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
+    expect(out.map((a) => `${a.stream}:${a.state}:${a.startTs}`)).toEqual([`b:open:${new Date(at(13)).toISOString()}`]);
+  });
 });

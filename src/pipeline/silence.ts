@@ -20,13 +20,18 @@ interface StreamActivity {
  * no event came for `after` cadences (plus one, for events of the same moment still on their way)
  * a `silence` episode opens, dated at the first missing event, and it resolves when events return.
  *
- * "Now" is event time: the newest timestamp of any stream (the watermark), so a replay finds the
+ * "Now" is event time: the watermark, the newest timestamp of any stream — or, when events come in
+ * several lanes that each keep time order but not with each other (Kafka partitions), the oldest of
+ * the lanes' newest timestamps, so a lane fetched ahead does not make another's streams look silent —
+ * so a replay finds the
  * same silences as the live daemon. The daemon also passes the wall clock, measured against each
  * stream's last arrival, so a source is caught even when every stream of its partition goes quiet.
  */
 export class SilenceTracker {
   private readonly streams = new Map<string, StreamActivity>();
   private watermark = -Infinity;
+  /** Newest timestamp per lane (one lane unless the caller names them). */
+  private readonly lanes = new Map<string, number>();
   /**
    * When each stream falls silent by event time if nothing else arrives: one entry per event, the
    * stale ones (the stream reported again since) skipped when they come due. Checking only what is
@@ -39,7 +44,17 @@ export class SilenceTracker {
   }
 
   /** An accepted event of `stream`; adds the `resolved` message to `out` when it ends a silence. */
-  observe(stream: string, model: string, after: number, ts: number, cadence: number | undefined, index: number, arrival: number | undefined, out: Alert[]): void {
+  observe(
+    stream: string,
+    model: string,
+    after: number,
+    ts: number,
+    cadence: number | undefined,
+    index: number,
+    arrival: number | undefined,
+    out: Alert[],
+    lane = '',
+  ): void {
     let s = this.streams.get(stream);
     if (s === undefined) {
       s = { model, after, cadence, lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null };
@@ -56,9 +71,13 @@ export class SilenceTracker {
     s.lastIndex = index;
     s.lastArrival = arrival;
     if (cadence !== undefined && after > 0) this.deadlines.push({ at: ts + (after + 1) * cadence, stream, lastTs: ts });
-    if (ts > this.watermark) {
-      this.watermark = ts;
-      this.dueByEventTime(out);
+    if (ts > (this.lanes.get(lane) ?? -Infinity)) {
+      this.lanes.set(lane, ts);
+      const watermark = this.lanes.size === 1 ? ts : Math.min(...this.lanes.values());
+      if (watermark > this.watermark) {
+        this.watermark = watermark;
+        this.dueByEventTime(out);
+      }
     }
   }
 
@@ -94,6 +113,11 @@ export class SilenceTracker {
     const resolved = { ...this.alert(stream, s, 'resolved', at), reason };
     s.silence = null;
     return resolved;
+  }
+
+  /** Forget lanes (e.g. revoked partitions), so the watermark no longer waits for them. */
+  forgetLanes(predicate: (lane: string) => boolean): void {
+    for (const lane of this.lanes.keys()) if (predicate(lane)) this.lanes.delete(lane);
   }
 
   drop(predicate: (stream: string) => boolean): void {
