@@ -90,7 +90,7 @@ describe('against a SASL_SSL broker (SCRAM-SHA-512, a generated CA)', () => {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: 2 }] });
 
     // The password reaches the daemon through ${file:…}, as from a mounted Kubernetes Secret.
-    const config = writeTestConfig({ brokers: s.bootstrap, input, alerts, deadLetter: uniqueName('sec-dlq'), groupId, scoring: 'model-only', kafka: secureKafkaLines(s.password, s.ca) });
+    const config = writeTestConfig({ brokers: s.bootstrap, input, alerts, deadLetter: uniqueName('sec-dlq'), groupId, scoring: 'model-only', kafka: secureKafkaLines(s.password, s.ca), sections: { input: 'maxTimestampSkewMs: 0' } });
     const daemon = new DaemonProcess(config);
     daemons.push(daemon);
     await daemon.ready();
