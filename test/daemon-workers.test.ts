@@ -46,7 +46,7 @@ async function runWithWorkers(kafka: Kafka, admin: Admin, workers: number, value
       topic: input,
       messages: Array.from({ length: STREAMS }, (_, s) => {
         const base = values[offsets[s % offsets.length] + row];
-        return { key: `w-${s}`, value: JSON.stringify({ stream: `w-${s}`, ts: T0 + row * HALF_HOUR, value: SPIKED.has(s) && row === 25 ? base * 8 : base }) };
+        return { key: `w-${s}`, value: JSON.stringify({ stream: `w-${s}`, ts: T0 + row * HALF_HOUR, value: SPIKED.has(s) && row === 25 ? base * 8 : base }), timestamp: String(T0 + row * HALF_HOUR) };
       }),
     });
   }

@@ -61,11 +61,6 @@ export class Daemon {
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
       laneOf: (ref) => `${ref.topic}\u0000${ref.partition}`,
-      onEvicted: (streams) => {
-        this.forgetStreams(streams);
-        this.metrics.observeEvicted(streams.length);
-        this.log.info({ streams: streams.length, sample: streams.slice(0, 5) }, 'idle streams evicted');
-      },
     });
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
     const backends = [...new Set([...opts.models.values()].map((m) => m.backend))].join(',');
@@ -272,6 +267,13 @@ export class Daemon {
     }
     for (const r of result.rejected) this.metrics.observeRejected(r.reason);
     this.metrics.observeBatch(result);
+    // Streams evicted by this batch lose their series after its windows were recorded, never before.
+    const evicted = result.evicted ?? [];
+    if (evicted.length > 0) {
+      this.forgetStreams(evicted);
+      this.metrics.observeEvicted(evicted.length);
+      this.log.info({ streams: evicted.length, sample: evicted.slice(0, 5) }, 'idle streams evicted');
+    }
     this.tracker.markDelivered(result.sources);
     let bytes = 0;
     for (const ref of result.sources) bytes += refBytes(ref);

@@ -79,6 +79,11 @@ export class ScoringPipeline<S = unknown> {
    */
   private readonly lastSeen = new Map<string, number>();
   private clock = -Infinity;
+  /**
+   * The event-time clock as far as batches have finished. Sweeps read this one: staging runs ahead
+   * of finishing (inference overlaps), and a stream must not be evicted before its last events are judged.
+   */
+  private finishedClock = -Infinity;
   private nextSweep = -Infinity;
 
   constructor(private readonly opts: PipelineOptions<S>) {}
@@ -257,6 +262,8 @@ export class ScoringPipeline<S = unknown> {
         continue;
       }
       if (s.source !== undefined) sources.push(s.source);
+      const ts = s.kind === 'warming' ? s.ts : scored[w].ts;
+      if (ts > this.finishedClock) this.finishedClock = ts;
       if (s.kind === 'warming') {
         this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts, this.laneOf(s.source));
         continue;
@@ -269,11 +276,14 @@ export class ScoringPipeline<S = unknown> {
     // Sweeps run here, after a batch and in arrival order, so an eviction's alert is ordered with the rest;
     // at most every eighth of the idle time, so a stream goes between 1 and 1.125 idle times after its last event.
     const idleMs = this.opts.idleEvictAfterMs ?? 0;
-    if (idleMs > 0 && this.clock >= this.nextSweep) {
-      alerts.push(...this.evictIdle(this.clock).alerts);
-      this.nextSweep = this.clock + Math.max(1, Math.floor(idleMs / 8));
+    let evicted: string[] = [];
+    if (idleMs > 0 && this.finishedClock >= this.nextSweep) {
+      const sweep = this.evictIdle(this.finishedClock);
+      alerts.push(...sweep.alerts);
+      evicted = sweep.streams;
+      this.nextSweep = this.finishedClock + Math.max(1, Math.floor(idleMs / 8));
     }
-    return { scored, alerts, rejected, sources, events, inference };
+    return { scored, alerts, rejected, sources, events, inference, evicted };
   }
 
   /** Scores one window under its stream's rule and advances the stream's episode. */

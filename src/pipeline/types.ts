@@ -143,4 +143,6 @@ export interface BatchResult<S = unknown> {
   /** Number of events this batch completes (scored + warming up + rejected). */
   events: number;
   inference: InferenceStat[];
+  /** Streams evicted at the end of this batch, after everything before in arrival order was judged. */
+  evicted?: string[];
 }

@@ -32,7 +32,7 @@ export class DaemonProcess {
       try {
         line = JSON.parse(text) as LogLine;
       } catch {
-        line = { level: 50, msg: text };
+        line = { level: nativeLogLevel(text), msg: text };
       }
       this.logs.push(line);
       for (const w of [...this.waiters]) {
@@ -147,4 +147,16 @@ streams:
 ${opts.scoring === 'model-only' ? MODEL_ONLY_LINES : ''}${opts.extra ?? ''}`,
   );
   return file;
+}
+
+/**
+ * A line the daemon did not write as JSON: native TensorFlow logs through glog (`I0000 …`, `W…`,
+ * `E…`, `F…`, and absl's one-time "WARNING: All log messages before absl::InitializeLog()…") at
+ * their own severity; anything else (a stack trace, a crash) counts as an error.
+ */
+function nativeLogLevel(text: string): number {
+  if (text.startsWith('WARNING: All log messages before absl::InitializeLog()')) return 40;
+  const glog = /^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.]+:\d+\]/.exec(text);
+  if (glog === null) return 50;
+  return { I: 30, W: 40, E: 50, F: 60 }[glog[1] as 'I' | 'W' | 'E' | 'F'];
 }
