@@ -51,6 +51,8 @@ export class Daemon {
   private readonly committed = new CommittedOffsets();
   /** Stream id → `tpKey` of the input partition its events come from. */
   private readonly streamPartition = new Map<string, string>();
+  /** Streams evicted since the last delivery, whose partition is forgotten once it is delivered. */
+  private readonly evicted = new Set<string>();
   private drained!: Promise<void>;
   private source!: KafkaSource;
   private kafka!: Kafka;
@@ -68,7 +70,10 @@ export class Daemon {
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
       onEvicted: (streams) => {
-        this.forgetStreams(streams);
+        // Their partition stays known until the batch that evicted them is delivered: its resolved
+        // alerts and changelog tombstones go to that partition.
+        this.metrics.forgetStreams(streams);
+        for (const stream of streams) this.evicted.add(stream);
         this.metrics.observeEvicted(streams.length);
         this.log.info({ streams: streams.length, sample: streams.slice(0, 5) }, 'idle streams evicted');
       },
@@ -247,6 +252,10 @@ export class Daemon {
   private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
     const live = dropStale(result, (tp, epoch) => this.source.isCurrent(tp, epoch), (stream) => this.partitionOf(stream));
     if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) for (const sink of this.sinks) await sink.deliver(live);
+    for (const stream of result.state.filter((s) => s.snapshot === null).map((s) => s.stream)) {
+      // Unless an event of it arrived again meanwhile.
+      if (this.evicted.delete(stream) && !this.pipeline.holds(stream)) this.streamPartition.delete(stream);
+    }
     let bytes = 0;
     for (const ref of result.sources) bytes += refBytes(ref);
     this.source.completed(result.events, bytes);
