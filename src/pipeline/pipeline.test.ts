@@ -1,38 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import type { BatchScores } from '../model/types.js';
+import { lastValueModel } from '../../test/support/last-value-model.js';
 import { ScoringPipeline } from './pipeline.js';
 import { MODEL_ONLY_SCORING } from './replay.js';
 import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
+import type { BatchResult } from './types.js';
 import type { MetricEvent } from './types.js';
 
 const ev = (stream: string, ts: number, v: number): MetricEvent<string> => ({ stream, ts, values: [v], source: `${stream}@${ts}` });
 
-/**
- * A model whose score is the window's last value and whose latency is set per call, so the test
- * controls which batch's inference finishes first. (A stand-in for the network: the pipeline's
- * ordering logic is what is under test; real models are tested in src/model and test/.)
- */
-function model(delays: number[], failOnCall?: number): PipelineModel {
-  let call = 0;
-  return {
-    name: 'm',
-    backend: 'test',
-    seqStep: 2,
-    features: 1,
-    threshold: 10,
-    scaleInto: (raw, out, offset) => out.set(raw, offset),
-    unscaleInPlace: () => {},
-    async score(windows, n): Promise<BatchScores> {
-      const mine = call++;
-      await new Promise((r) => setTimeout(r, delays[mine] ?? 0));
-      if (mine === failOnCall) throw new Error('predict failed');
-      const mse = new Float32Array(n).map((_, i) => windows[i * 2 + 1]);
-      return { mse, stepErrors: new Float32Array(n * 2), reconstruction: new Float32Array(n * 2) };
-    },
-  };
-}
+const model = (delays: number[], failOnCall?: number) => lastValueModel({ delays, failOnCall });
 
 function pipeline(m: PipelineModel, extra: Partial<ConstructorParameters<typeof ScoringPipeline>[0]> & { resolveAfter?: number } = {}) {
   const models = new Map([['m', m]]);
@@ -44,6 +22,9 @@ function pipeline(m: PipelineModel, extra: Partial<ConstructorParameters<typeof 
     ...extra,
   });
 }
+
+/** The streams each batch evicted, batches that evicted none left out. */
+const evictedIn = (out: BatchResult<unknown>[]) => out.map((b) => b.evicted ?? []).filter((e) => e.length > 0);
 
 const events = (values: number[]): MetricEvent<number>[] => values.map((v, i) => ({ stream: 's', ts: i, values: [v], source: i }));
 
@@ -63,8 +44,7 @@ describe('ScoringPipeline', () => {
   });
 
   it('evicts a stream idle for idleEvictAfterMs of event time: its open episode resolves as evicted, its state goes', async () => {
-    const evicted: string[][] = [];
-    const p = pipeline(model([]), { idleEvictAfterMs: 100, resolveAfter: 50, onEvicted: (s) => evicted.push(s) });
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, resolveAfter: 50 });
     // "a" opens an episode (20 > threshold 10) and goes quiet at ts 2; "b" carries the clock on to ts 300.
     const input = [ev('a', 1, 1), ev('a', 2, 20), ...Array.from({ length: 30 }, (_, i) => ev('b', 10 * (i + 1), 1))];
     const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
@@ -74,7 +54,7 @@ describe('ScoringPipeline', () => {
       ['a', 'resolved', 'evicted'],
     ]);
     expect(alerts[1]).toMatchObject({ alertId: alerts[0].alertId, startTs: new Date(2).toISOString(), endTs: new Date(2).toISOString() });
-    expect(evicted).toEqual([['a']]);
+    expect(evictedIn(out)).toEqual([['a']]);
     expect(p.activeStreams).toBe(1);
     // The returning "a" warms up again: its first event is not scored, its second is.
     const back = await lastValueFrom(from([ev('a', 360, 1), ev('a', 370, 1)]).pipe(p.operator(), toArray()));
@@ -83,22 +63,19 @@ describe('ScoringPipeline', () => {
   });
 
   it('never evicts a stream that keeps delivering, however far behind the clock its timestamps are', async () => {
-    const evicted: string[][] = [];
-    const p = pipeline(model([]), { idleEvictAfterMs: 100, onEvicted: (s) => evicted.push(s) });
+    const p = pipeline(model([]), { idleEvictAfterMs: 100 });
     // "late" lags 1000 behind "now" but sends every few events.
     const input = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? ev('late', i, 1) : ev('now', 1000 + i * 10, 1)));
-    await lastValueFrom(from(input).pipe(p.operator(), toArray()));
-    expect(evicted).toEqual([]);
+    expect(evictedIn(await lastValueFrom(from(input).pipe(p.operator(), toArray())))).toEqual([]);
   });
 
   it('does not let rejected input move the event-time clock', async () => {
-    const evicted: string[][] = [];
-    const p = pipeline(model([]), { idleEvictAfterMs: 100, onEvicted: (s) => evicted.push(s) });
+    const p = pipeline(model([]), { idleEvictAfterMs: 100 });
     // A misshapen event dated far ahead (two values for a one-feature model) is rejected, and ages nobody.
     const input = [ev('a', 1, 1), ev('a', 2, 1), { stream: 'junk', ts: 1_000_000, values: [1, 2], source: 'junk' }, ev('b', 4, 1), ev('b', 5, 1)];
     const out = await lastValueFrom(from(input).pipe(p.operator(), toArray()));
     expect(out.flatMap((b) => b.rejected.map((r) => r.reason))).toEqual(['wrong_feature_count']);
-    expect(evicted).toEqual([]);
+    expect(evictedIn(out)).toEqual([]);
   });
 
   it('rejects events of new streams beyond maxActiveStreams as stream_limit, and takes them once a slot is free', async () => {

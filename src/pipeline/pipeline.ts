@@ -25,8 +25,6 @@ export interface PipelineOptions<S = unknown> {
    * Kafka partition each); the silence watermark waits for the slowest lane. Absent: one lane.
    */
   laneOf?: (source: S) => string;
-  /** Told which streams were evicted, after their pipeline state is gone, for state kept outside the pipeline (metrics). */
-  onEvicted?: (streams: string[]) => void;
 }
 
 /**
@@ -151,7 +149,6 @@ export class ScoringPipeline<S = unknown> {
       if (silence) alerts.push(silence);
       return true;
     });
-    if (streams.length > 0) this.opts.onEvicted?.(streams);
     return { streams, alerts };
   }
 

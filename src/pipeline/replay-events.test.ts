@@ -1,34 +1,12 @@
+import { lastValueModel } from '../../test/support/last-value-model.js';
 import { MODEL_ONLY_SCORING } from './replay.js';
 import { describe, expect, it } from 'vitest';
-import type { BatchScores } from '../model/types.js';
 import { ScoringPipeline, type PipelineInput } from './pipeline.js';
 import { replayEvents } from './replay-events.js';
 import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { BatchResult } from './types.js';
 
-/**
- * A model whose score is the window's last value, so the test controls what is anomalous. (A stand-in for the
- * network: the replay's ordering, backpressure and end-of-input handling are under test; real models are run by
- * test/replay-events-cli.test.ts.)
- */
-function model(onScore: (n: number) => void = () => {}, fail = false): PipelineModel {
-  return {
-    name: 'm',
-    backend: 'test',
-    seqStep: 2,
-    features: 1,
-    threshold: 10,
-    scaleInto: (raw, out, offset) => out.set(raw, offset),
-    unscaleInPlace: () => {},
-    async score(windows, n): Promise<BatchScores> {
-      onScore(n);
-      await new Promise((r) => setTimeout(r, 1));
-      if (fail) throw new Error('predict failed');
-      return { mse: new Float32Array(n).map((_, i) => windows[i * 2 + 1]), stepErrors: new Float32Array(n * 2), reconstruction: new Float32Array(n * 2) };
-    },
-  };
-}
 
 function pipeline(m: PipelineModel, maxBatch = 4) {
   const models = new Map([['m', m]]);
@@ -56,7 +34,7 @@ describe('replayEvents', () => {
     const read = { count: 0 };
     const batches: BatchResult<number>[] = [];
     const input = [...interleaved(10, 6, read), { stream: 'other', ts: 0, values: [1], source: 20 }, { rejected: { reason: 'invalid_json' as const, detail: 'x', source: 21 } }];
-    const r = await replayEvents(pipeline(model()), input, { maxInFlight: 100, onBatch: (b) => void batches.push(b) });
+    const r = await replayEvents(pipeline(lastValueModel()), input, { maxInFlight: 100, onBatch: (b) => void batches.push(b) });
     expect(batches.flatMap((b) => b.sources)).toEqual([...Array(22).keys()]);
     expect(r).toMatchObject({ events: 22, scored: 18, watermark: 1_000_000 + 9 * 60_000 });
     expect(r.alerts.map((a) => `${a.state} ${a.stream} ${a.startTs}`)).toEqual([
@@ -73,7 +51,7 @@ describe('replayEvents', () => {
     const read = { count: 0 };
     let out = 0;
     let most = 0;
-    await replayEvents(pipeline(model(), 4), interleaved(200, -1, read), {
+    await replayEvents(pipeline(lastValueModel(), 4), interleaved(200, -1, read), {
       maxInFlight: 16,
       onBatch: (b) => {
         most = Math.max(most, read.count - out);
@@ -86,7 +64,7 @@ describe('replayEvents', () => {
   });
 
   it('gives the pipeline its flush hook once at the end, with the largest event time across streams, and keeps what it returns', async () => {
-    const p = pipeline(model());
+    const p = pipeline(lastValueModel());
     const calls: number[] = [];
     const flushing = Object.assign(p, {
       flush(watermark: number): BatchResult<number> {
@@ -101,7 +79,7 @@ describe('replayEvents', () => {
 
   it('fails with the inference error and stops reading', async () => {
     const read = { count: 0 };
-    await expect(replayEvents(pipeline(model(() => {}, true)), interleaved(1000, -1, read), { maxInFlight: 8 })).rejects.toThrow('predict failed');
+    await expect(replayEvents(pipeline(lastValueModel({ failOnCall: 'every' })), interleaved(1000, -1, read), { maxInFlight: 8 })).rejects.toThrow('predict failed');
     expect(read.count).toBeLessThan(100);
   });
 });
