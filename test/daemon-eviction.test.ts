@@ -4,7 +4,7 @@ import type { Alert } from '../src/pipeline/types.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
-import { readAll, testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
+import { readAll, runNames, testKafka, waitForCommitted } from './support/kafka.js';
 
 /** Bounded state in the running daemon: an idle stream goes with its open episode resolved and its metric series, and the stream cap holds. */
 describe('bounded stream state in anomalyd run', () => {
@@ -14,7 +14,7 @@ describe('bounded stream state in anomalyd run', () => {
   it('resolves the open episode of a stream that went quiet (reason evicted), drops its series, and counts it', async () => {
     const ROWS = 30;
     const SPIKE_ROW = 20;
-    const names = { input: uniqueName('evict-in'), alerts: uniqueName('evict-alerts'), deadLetter: uniqueName('evict-dlq'), groupId: uniqueName('evict-group') };
+    const names = runNames('evict');
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
@@ -60,7 +60,7 @@ describe('bounded stream state in anomalyd run', () => {
   });
 
   it('dead-letters the events of new streams beyond daemon.maxActiveStreams as stream_limit, and counts them', async () => {
-    const names = { input: uniqueName('cap-in'), alerts: uniqueName('cap-alerts'), deadLetter: uniqueName('cap-dlq'), groupId: uniqueName('cap-group') };
+    const names = runNames('cap');
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();

@@ -6,7 +6,7 @@ import type { Alert } from '../src/pipeline/types.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
-import { readAll, testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
+import { readAll, runNames, testKafka, waitForCommitted } from './support/kafka.js';
 
 const STREAMS = 12;
 const SPIKY = 4;
@@ -46,7 +46,7 @@ async function readyz(url: string): Promise<{ status: number; body: { failing: s
 }
 
 function run(name: string, sections?: Parameters<typeof writeTestConfig>[0]['sections']) {
-  const names = { input: uniqueName(`${name}-in`), alerts: uniqueName(`${name}-alerts`), deadLetter: uniqueName(`${name}-dlq`), groupId: uniqueName(`${name}-group`) };
+  const names = runNames(name);
   return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match: 'f-*', sections, scoring: 'model-only' }) };
 }
 

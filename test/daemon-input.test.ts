@@ -12,7 +12,7 @@ import { cleanSegments } from './support/clean-segments.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { HALF_HOUR } from './support/eps.js';
 import { hostilePayloads } from './support/fuzz-payloads.js';
-import { readAll, testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
+import { readAll, runNames, testKafka, waitForCommitted } from './support/kafka.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 const ROWS = 40;
@@ -27,7 +27,7 @@ const value = (i: number, row: number, spiky: boolean) => {
 const episodeKey = (a: Alert) => `${a.stream} ${a.alertId} ${a.state} ${a.startIndex}/${a.peakIndex}/${a.endIndex}`;
 
 function run(name: string, match: string, sections?: Parameters<typeof writeTestConfig>[0]['sections']) {
-  const names = { input: uniqueName(`${name}-in`), alerts: uniqueName(`${name}-alerts`), deadLetter: uniqueName(`${name}-dlq`), groupId: uniqueName(`${name}-group`) };
+  const names = runNames(name);
   return { ...names, config: writeTestConfig({ brokers: process.env.KAFKA_BROKERS!, ...names, match, sections, scoring: 'model-only' }) };
 }
 

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -11,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCa } from '../src/tls/local-ca.js';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
 import { testKafka, uniqueName } from './support/kafka.js';
+import { startPrometheus, type TestPrometheus } from './support/prometheus.js';
 
 interface Reply {
   status: number;
@@ -41,8 +40,7 @@ describe('metrics over TLS with basic auth (metrics.webConfigFile)', () => {
   let dir: string;
   let daemon: DaemonProcess;
   let base: string;
-  let prometheus: ChildProcess | undefined;
-  let promLog = '';
+  let prometheus: TestPrometheus | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'anomalyd-web-'));
@@ -76,7 +74,7 @@ describe('metrics over TLS with basic auth (metrics.webConfigFile)', () => {
   });
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     if (daemon) expect(await daemon.stop()).toBe(0);
   });
 
@@ -112,24 +110,14 @@ describe('metrics over TLS with basic auth (metrics.webConfigFile)', () => {
     const target = new URL(base).host;
     writeFileSync(join(dir, 'scrape-password'), password);
     const job = (name: string, extra: string) => `  - job_name: ${name}\n    scheme: https\n${extra}    static_configs: [{ targets: ["${target}"] }]\n`;
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
+    prometheus = await startPrometheus(
+      dir,
       `global: { scrape_interval: 1s, scrape_timeout: 1s }\nscrape_configs:\n` +
         job('anomalyd', `    basic_auth: { username: prometheus, password_file: ${join(dir, 'scrape-password')} }\n    tls_config: { ca_file: ${join(dir, 'ca.pem')} }\n`) +
         job('wrong-password', `    basic_auth: { username: prometheus, password: not-it }\n    tls_config: { ca_file: ${join(dir, 'ca.pem')} }\n`) +
         job('no-ca', `    basic_auth: { username: prometheus, password_file: ${join(dir, 'scrape-password')} }\n`),
     );
-    const port = await freePort();
-    const promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prometheus.stdout!.on('data', (d: Buffer) => (promLog += d.toString()));
-    prometheus.stderr!.on('data', (d: Buffer) => (promLog += d.toString()));
-    for (let i = 0; !(await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false)); i++) {
-      if (prometheus.exitCode !== null || i > 600) throw new Error(`prometheus did not become ready:\n${promLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const promUrl = prometheus.url;
 
     type Target = { labels: { job: string }; health: string; lastError: string };
     let targets: Target[] = [];
@@ -139,7 +127,7 @@ describe('metrics over TLS with basic auth (metrics.webConfigFile)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     const byJob = Object.fromEntries(targets.map((t) => [t.labels.job, t]));
-    expect(byJob.anomalyd, promLog.slice(-1500)).toMatchObject({ health: 'up', lastError: '' });
+    expect(byJob.anomalyd, prometheus!.log().slice(-1500)).toMatchObject({ health: 'up', lastError: '' });
     expect(byJob['wrong-password']).toMatchObject({ health: 'down', lastError: expect.stringMatching(/401/) });
     expect(byJob['no-ca']).toMatchObject({ health: 'down', lastError: expect.stringMatching(/certificate/) });
 
@@ -151,14 +139,3 @@ describe('metrics over TLS with basic auth (metrics.webConfigFile)', () => {
     expect(buildInfo[0]!.metric.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

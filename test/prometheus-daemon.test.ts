@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DaemonProcess, writeTestConfig } from './support/daemon-process.js';
@@ -9,6 +7,7 @@ import { alertRules, annotationExprs, dashboard, panelExprs, ruleOperands, rules
 import { cleanSegments } from './support/clean-segments.js';
 import { HALF_HOUR, T0 } from './support/eps.js';
 import { testKafka, uniqueName } from './support/kafka.js';
+import { startPrometheus, type TestPrometheus } from './support/prometheus.js';
 import { requireTool } from './support/tools.js';
 
 /**
@@ -41,10 +40,9 @@ describe('Prometheus scraping a live daemon', () => {
   const SPIKED = 't-00';
   const startedSec = Date.now() / 1000;
   let daemon: DaemonProcess;
-  let prometheus: ChildProcess;
+  let prometheus: TestPrometheus | undefined;
   let promUrl: string;
   let metricsUrl: string;
-  let promLog = '';
   const input = uniqueName('prom-input');
 
   beforeAll(async () => {
@@ -68,26 +66,13 @@ describe('Prometheus scraping a live daemon', () => {
     const target = new URL(metricsUrl).host;
 
     const dir = mkdtempSync(join(tmpdir(), 'anomalyd-prom-'));
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global: { scrape_interval: 1s, evaluation_interval: 1s }
+    prometheus = await startPrometheus(dir, `global: { scrape_interval: 1s, evaluation_interval: 1s }
 rule_files: ["${rulesFile}"]
 scrape_configs:
   - job_name: anomalyd
     static_configs: [{ targets: ["${target}"] }]
-`,
-    );
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prometheus.stdout!.on('data', (d: Buffer) => (promLog += d.toString()));
-    prometheus.stderr!.on('data', (d: Buffer) => (promLog += d.toString()));
-    for (let i = 0; !(await fetch(`${promUrl}/-/ready`).then((r) => r.ok, () => false)); i++) {
-      if (prometheus.exitCode !== null || i > 600) throw new Error(`prometheus did not become ready:\n${promLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+`);
+    promUrl = prometheus.url;
 
     // 40 rows per stream from stretches the model scores as normal; t-00's last row is a spike and
     // t-00 then goes quiet, so it stays anomalous. A few malformed events feed the dead-letter panels.
@@ -108,7 +93,7 @@ scrape_configs:
   });
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     if (daemon) expect(await daemon.stop()).toBe(0);
   });
 
@@ -148,13 +133,13 @@ scrape_configs:
       if (total !== undefined && Number(total.value[1]) >= sent) return;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`Prometheus never saw all ${sent} events\n${promLog.slice(-1500)}`);
+    throw new Error(`Prometheus never saw all ${sent} events\n${prometheus!.log().slice(-1500)}`);
   }
 
   const required = panelExprs.filter((e) => mayBeEmpty(e.expr) === undefined);
   it.each(required.map((e) => [e.panel, e.expr]))('panel %s: %s returns data', async (_panel, expr) => {
     const result = await queryUntilData(substitute(expr));
-    expect(result.length, `${substitute(expr)}\n${promLog.slice(-1500)}`).toBeGreaterThan(0);
+    expect(result.length, `${substitute(expr)}\n${prometheus!.log().slice(-1500)}`).toBeGreaterThan(0);
   });
 
   // Grafana runs annotation queries over the dashboard's time range: so does this test.
@@ -235,14 +220,3 @@ scrape_configs:
     expect(anomalousNow.map((r) => r.metric.stream)).toEqual([SPIKED]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

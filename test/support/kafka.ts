@@ -10,6 +10,11 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
+/** Topic and group names of one test run, unique so runs on a shared broker never meet. */
+export function runNames(prefix: string): { input: string; alerts: string; deadLetter: string; groupId: string } {
+  return { input: uniqueName(`${prefix}-in`), alerts: uniqueName(`${prefix}-alerts`), deadLetter: uniqueName(`${prefix}-dlq`), groupId: uniqueName(`${prefix}-group`) };
+}
+
 /** Every message of a topic from the beginning up to its end offsets now. */
 export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
   const admin = kafka.admin();
