@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { epsWindows, metaFor, randomModel, seeded, shippedModel } from '../../test/support/models.js';
+import { epsWindows, FORWARD_SHAPES, metaFor, randomModel, seeded, shippedModel } from '../../test/support/models.js';
 import { selectBackend, type BackendName } from './backend.js';
 import { compileForward } from './fused-forward.js';
 import { createScoringModel, reconstructionErrors } from './scorer.js';
 import { loadModel } from './store.js';
-import type { ModelKind } from './types.js';
 
 /** Largest |fused − predict| relative to the largest |predict| output. */
 function relativeError(model: tf.LayersModel, input: Float32Array, n: number, seqStep: number, features: number): number {
@@ -47,15 +46,7 @@ describe.each(['tensorflow', 'wasm', 'cpu'] as const)('compileForward on the %s 
   });
   afterAll(() => tf.disposeVariables());
 
-  const shapes: { kind: ModelKind; seqStep: number; features: number; units: number }[] = [
-    { kind: 'gru', seqStep: 5, features: 1, units: 50 },
-    { kind: 'lstm', seqStep: 5, features: 1, units: 50 },
-    { kind: 'dense', seqStep: 5, features: 1, units: 50 },
-    { kind: 'gru', seqStep: 4, features: 3, units: 7 },
-    { kind: 'lstm', seqStep: 3, features: 2, units: 9 },
-    { kind: 'dense', seqStep: 4, features: 3, units: 8 },
-    { kind: 'gru', seqStep: 1, features: 1, units: 4 },
-  ];
+  const shapes = FORWARD_SHAPES;
 
   it.skipIf(!available.has(backend)).each(shapes)('$kind (seqStep $seqStep, $features features, $units units): equals model.predict on random inputs', ({ kind, seqStep, features, units }) => {
     const model = randomModel(kind, seqStep, features, units, 7 + units);

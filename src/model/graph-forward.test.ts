@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { epsWindows, metaFor, randomModel, seeded, shippedModel } from '../../test/support/models.js';
+import { epsWindows, FORWARD_SHAPES, metaFor, randomModel, seeded, shippedModel } from '../../test/support/models.js';
 import { selectBackend } from './backend.js';
 import { compileGraphForward, type GraphForward } from './graph-forward.js';
 import { chooseForward, createScoringModel, loadScoringModel, reconstructionErrors } from './scorer.js';
 import { loadModel } from './store.js';
-import type { ModelKind } from './types.js';
 
 let native = true;
 try {
@@ -47,15 +46,7 @@ describe.skipIf(!native)('compileGraphForward on the tensorflow backend', () => 
   beforeAll(() => selectBackend('tensorflow'));
   afterAll(() => tf.disposeVariables());
 
-  const shapes: { kind: ModelKind; seqStep: number; features: number; units: number }[] = [
-    { kind: 'gru', seqStep: 5, features: 1, units: 50 },
-    { kind: 'lstm', seqStep: 5, features: 1, units: 50 },
-    { kind: 'dense', seqStep: 5, features: 1, units: 50 },
-    { kind: 'gru', seqStep: 4, features: 3, units: 7 },
-    { kind: 'lstm', seqStep: 3, features: 2, units: 9 },
-    { kind: 'dense', seqStep: 4, features: 3, units: 8 },
-    { kind: 'gru', seqStep: 1, features: 1, units: 4 },
-  ];
+  const shapes = FORWARD_SHAPES;
 
   // Random weights in ±0.6 give outputs up to ~10 here, where one float32 ulp is ~1e-6: the bound is
   // 1e-6 of the largest output (at least 1e-6 absolute).

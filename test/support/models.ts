@@ -9,6 +9,17 @@ const repo = join(import.meta.dirname, '..', '..');
 export const epsDir = join(repo, '..', 'shared', 'data', 'eps');
 export const shippedModel = join(repo, 'models', 'eps-gru');
 
+/** Model shapes every forward route is checked on: the shipped size of each kind, several features, one step. */
+export const FORWARD_SHAPES: { kind: ModelKind; seqStep: number; features: number; units: number }[] = [
+  { kind: 'gru', seqStep: 5, features: 1, units: 50 },
+  { kind: 'lstm', seqStep: 5, features: 1, units: 50 },
+  { kind: 'dense', seqStep: 5, features: 1, units: 50 },
+  { kind: 'gru', seqStep: 4, features: 3, units: 7 },
+  { kind: 'lstm', seqStep: 3, features: 2, units: 9 },
+  { kind: 'dense', seqStep: 4, features: 3, units: 8 },
+  { kind: 'gru', seqStep: 1, features: 1, units: 4 },
+];
+
 /** Deterministic uniform values in [lo, hi), independent of the backend. */
 export function seeded(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   let s = seed >>> 0 || 1;
