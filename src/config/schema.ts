@@ -111,6 +111,15 @@ export const contextSchema = z.strictObject({
   /** …and the series' own logs spread less than this fraction of that. */
   rhythmMaxRatio: z.number().positive().default(0.2),
   /**
+   * Flattened series: CUSUM level of the evidence that the series moves less than its usual noise
+   * while it sits off its expected level (0: off; docs/DETECTION.md).
+   */
+  flatThreshold: z.number().min(0).default(10),
+  /** …each point adds its |z| (capped at 3) less this… */
+  flatLevelSlack: z.number().min(0).default(1.25),
+  /** …and takes away at most this much. */
+  flatClip: z.number().positive().default(4),
+  /**
    * While the context is still learning, the autoencoder alone alerts when its error is this many
    * times its threshold (alone, at 1× every bump of a small source alerts; docs/DETECTION.md).
    */

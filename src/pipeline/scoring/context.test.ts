@@ -10,11 +10,14 @@ const DAY = 48;
 /** A Monday. */
 const T0 = Date.UTC(2026, 0, 5);
 
-/** A log source: a daily rhythm around `level` (night at 40 %, afternoon at 160 %), weekends at `weekend` of it, 3 % noise. */
-function source(days: number, level: number, weekend = 1, seed = 1): number[] {
+/**
+ * A log source: a daily rhythm around `level` (night at 40 %, afternoon at 160 %, or held at `plateau`
+ * through the working day), weekends at `weekend` of it, 3 % noise.
+ */
+function source(days: number, level: number, weekend = 1, seed = 1, plateau = Infinity): number[] {
   const random = seededRandom(seed);
   return Array.from({ length: days * DAY }, (_, i) => {
-    const rhythm = 1 - 0.6 * Math.cos((2 * Math.PI * (i % DAY)) / DAY);
+    const rhythm = Math.min(plateau, 1 - 0.6 * Math.cos((2 * Math.PI * (i % DAY)) / DAY));
     const day = new Date(T0 + i * HALF_HOUR).getUTCDay();
     const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
     return level * rhythm * (day === 0 || day === 6 ? weekend : 1) * (1 + 0.03 * gauss);
@@ -93,6 +96,25 @@ describe('ContextScorer', () => {
     const flagged = anomalous(rhythmOnly, start, start + 18);
     expect(flagged.length).toBeGreaterThan(0);
     expect(rhythmOnly[flagged[0]].kind).toBe('flat');
+  });
+
+  it('flags a series flattened where the expected values barely move, by its smoothness off the expected level', () => {
+    const plateau = 1.3; // 08:00 to 16:00
+    const values = source(14, 1000, 1, 7, plateau);
+    const start = 10 * DAY + 18; // 09:00 to 15:30: a stuck counter 6 % under the plateau
+    const stuck = 1220;
+    const random = seededRandom(3);
+    for (let i = start; i < start + 14; i++) values[i] = stuck * (1 + 0.005 * (random() - 0.5));
+    const out = score(values, 0);
+    expect(anomalous(out, 7 * DAY, start)).toEqual([]);
+    const flagged = anomalous(out, start, start + 14);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(out[flagged[0]].kind).toBe('flat');
+    // The same dip with the source's usual noise is not an incident…
+    const dip = source(14, 1000, 1, 7, plateau).map((v, i) => (i >= start && i < start + 14 ? v * (stuck / 1300) : v));
+    expect(anomalous(score(dip, 0), 7 * DAY)).toEqual([]);
+    // …and the stuck counter is seen by the flattened-series evidence alone.
+    expect(anomalous(score(values, 0, { flatThreshold: 0 }), start, start + 14)).toEqual([]);
   });
 
   it('learns the first day without a verdict, then lets the autoencoder decide alone where the context has no expectation yet', () => {

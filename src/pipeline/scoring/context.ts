@@ -30,6 +30,11 @@ export class ContextScorer implements StreamScorer {
   private up = 0;
   private down = 0;
   private rhythm: RhythmWindow | null = null;
+  /** The typical size of the residual's change from one point to the next: the stream's own noise. */
+  private changeScale = NaN;
+  private smooth = 0;
+  private previousLog = NaN;
+  private previousResidual = NaN;
 
   constructor(private readonly config: ContextConfig) {}
 
@@ -71,9 +76,19 @@ export class ContextScorer implements StreamScorer {
     this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
     this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    const flat = this.rhythmEvidence(residual, expectedLog);
+    const smooth = this.smoothEvidence(logValue - this.previousLog, clipped);
+    const flat = Math.max(this.rhythmEvidence(residual, expectedLog), smooth);
     const score = Math.max(point, sustained, flat);
     const anomalous = score > 1;
+    // Learned from every point the level rules pass, a smooth stretch included: were it left out, a
+    // source that turns smoother for good would be flagged for good.
+    const change = Math.abs(residual - this.previousResidual);
+    if (Math.max(point, sustained) <= 1 && !Number.isNaN(change)) {
+      const scale = this.changeScale;
+      this.changeScale = Number.isNaN(scale) ? change : scale + c.sigmaRate * (Math.min(change, 3 * scale) - scale);
+    }
+    this.previousLog = logValue;
+    this.previousResidual = residual;
 
     const rate = anomalous ? c.anomalyRateFactor : 1;
     const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
@@ -100,9 +115,31 @@ export class ContextScorer implements StreamScorer {
     const still = spreads.observed > 0 ? (this.config.rhythmMaxRatio * spreads.expected) / spreads.observed : Infinity;
     return Math.min(spreads.expected / this.config.rhythmMinSpread, still);
   }
+
+  /**
+   * A flattened series, which moves less than the source ever does while it sits off its expected
+   * level: a stuck counter, or one replayed from a mean. A CUSUM of, per point, the log-likelihood
+   * ratio of its change under "flat" (half the usual noise) against "normal" (the usual noise, whose
+   * scale is the mean absolute change of the residual), plus how far the point lies from its expected
+   * value (|z| capped at 3, less `flatLevelSlack`). Neither part alone is rare enough: quiet hours
+   * are smooth, and a point 2 typical deviations off is common; together they are.
+   */
+  private smoothEvidence(change: number, z: number): number {
+    const c = this.config;
+    if (c.flatThreshold === 0 || !(this.changeScale > 0) || Number.isNaN(change)) return 0;
+    // Mean absolute change → variance of a normal distribution: (π/2)·mean².
+    const variance = (Math.PI / 2) * this.changeScale * this.changeScale;
+    // ln of N(change; 0, variance/4) over N(change; 0, variance).
+    const likelihoodRatio = Math.LN2 - (1.5 * change * change) / variance;
+    const level = Math.min(Math.abs(z), FLAT_Z_CAP) - c.flatLevelSlack;
+    const step = Math.max(-c.flatClip, likelihoodRatio + level);
+    this.smooth = Math.min(CUSUM_CAP * c.flatThreshold, Math.max(0, this.smooth + step));
+    return this.smooth / c.flatThreshold;
+  }
 }
 
 const CUSUM_CAP = 1.5;
+const FLAT_Z_CAP = 3;
 /** Enough points for a stable spread; more only costs time per event at fine cadences. */
 const MAX_RHYTHM_POINTS = 48;
 
