@@ -48,12 +48,12 @@ export class StreamWindows {
     state.nextIndex = index + 1;
     if (state.count < seqStep) return 'warming';
 
-    // Unroll the ring oldest-first into the window.
-    const values = new Float32Array(seqStep * features);
+    // Unroll the ring oldest-first into the window. Element by element: a `subarray` of the ring
+    // would give it an ArrayBuffer object and move its few bytes off the heap, ~250 bytes a stream.
+    const size = state.ring.length;
+    const values = new Float32Array(size);
     const oldest = (state.count % seqStep) * features;
-    const tail = state.ring.length - oldest;
-    values.set(state.ring.subarray(oldest), 0);
-    if (oldest > 0) values.set(state.ring.subarray(0, oldest), tail);
+    for (let i = 0; i < size; i++) values[i] = state.ring[(oldest + i) % size];
     return {
       stream: event.stream,
       model: route.model,
