@@ -44,6 +44,8 @@ export class EpisodeTracker {
   observe(w: ScoredWindow, policy: AlertPolicy, out: Alert[]): void {
     let s = this.streams.get(w.stream);
     if (s === undefined) {
+      // A quiet stream holds no episode state: a normal window leaves a fresh state as it was.
+      if (!w.anomalous) return;
       s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', kind: 'spike', direction: 0, last: null };
       this.streams.set(w.stream, s);
     }
@@ -83,7 +85,12 @@ export class EpisodeTracker {
     s.aboveRun = 0;
     s.runStart = null;
     s.runPeak = null;
-    if (!s.open) return null;
+    if (!s.open) {
+      // Back to what a fresh state holds (what a closed episode leaves behind is read only while one
+      // is open), so the stream's state, and the window it holds, go.
+      this.streams.delete(w.stream);
+      return null;
+    }
     s.belowRun++;
     if (s.belowRun < policy.resolveAfter) return null;
     const resolved = this.alert(s, 'resolved', w);
