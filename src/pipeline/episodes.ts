@@ -8,8 +8,12 @@ interface Mark {
 }
 
 interface Peak extends Mark {
+  /** The peak window, detached from its batch's buffers (see `detach`). */
   window: ScoredWindow;
 }
+
+/** What a resolution that no window caused (eviction) needs of the stream's latest window. */
+type LastWindow = Pick<ScoredWindow, 'stream' | 'model' | 'score' | 'threshold' | 'ts'>;
 
 interface StreamEpisode {
   /** Consecutive windows above the threshold (while closed) and the first of them. */
@@ -25,8 +29,8 @@ interface StreamEpisode {
   alertId: string;
   kind: AlertKind;
   direction: number;
-  /** The latest window, for the score of a resolution that no window caused (eviction). */
-  last: ScoredWindow | null;
+  /** The latest window's score and names, for a resolution that no window caused (eviction). */
+  last: LastWindow | null;
 }
 
 /**
@@ -59,20 +63,20 @@ export class EpisodeTracker {
 
   private next(s: StreamEpisode, w: ScoredWindow, policy: AlertPolicy): Alert | null {
     const mark = { index: w.index, ts: w.ts };
-    s.last = w;
+    s.last = { stream: w.stream, model: w.model, score: w.score, threshold: w.threshold, ts: w.ts };
     if (w.anomalous) {
       s.belowRun = 0;
       s.lastAbove = mark;
       if (s.open) {
         if (w.score > s.peak!.window.score) {
-          s.peak = { ...mark, window: w };
+          s.peak = { ...mark, window: detach(w) };
           return this.alert(s, 'update', w);
         }
         return null;
       }
       s.aboveRun++;
       if (s.runStart === null) s.runStart = mark;
-      if (s.runPeak === null || w.score > s.runPeak.window.score) s.runPeak = { ...mark, window: w };
+      if (s.runPeak === null || w.score > s.runPeak.window.score) s.runPeak = { ...mark, window: detach(w) };
       if (s.aboveRun < policy.openAfter) return null;
       s.open = true;
       s.start = s.runStart;
@@ -128,7 +132,7 @@ export class EpisodeTracker {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
   }
 
-  private alert(s: StreamEpisode, state: AlertState, current: ScoredWindow): Alert {
+  private alert(s: StreamEpisode, state: AlertState, current: LastWindow): Alert {
     const start = s.start!;
     const peak = s.peak!;
     const end = state === 'resolved' ? s.lastAbove! : null;
@@ -159,6 +163,15 @@ export class EpisodeTracker {
       },
     };
   }
+}
+
+/**
+ * The window with its own copies of the reconstruction and step errors: a scored window's are views
+ * of its batch's buffers, and a peak held for the length of an episode would keep the whole batch's
+ * (~40 KB at 1024 windows) alive.
+ */
+function detach(w: ScoredWindow): ScoredWindow {
+  return { ...w, reconstruction: w.reconstruction.slice(), stepErrors: w.stepErrors.slice() };
 }
 
 /** Stable across restarts and replays: the same episode start of the same stream and model gives the same id. */
