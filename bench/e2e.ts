@@ -21,6 +21,12 @@ export interface E2eResult {
   fetchToScoredMs: { p50: number; p99: number; max: number };
   /** Broker append (producer CreateTime) → delivered, per event, ms. */
   produceToDeliveredMs: { p50: number; p99: number; max: number };
+  /**
+   * Event to alert: from the producer's timestamp of the event whose window raised an alert
+   * message (open, update or resolved; silences have no such event) to that message acknowledged by
+   * the broker (the daemon records a batch's metrics after its alerts are delivered), ms.
+   */
+  eventToAlertMs: { p50: number; p99: number; max: number; alerts: number };
   /** From anomalyd_event_to_score_latency_seconds (histogram bucket bounds), s. */
   histogram: { p50: string; p99: string };
   logFile: string;
@@ -56,14 +62,19 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
 
   let firstEventAt = 0;
   const operator = daemon.pipeline.operator.bind(daemon.pipeline);
+  // The producer's timestamp of each event in flight, by stream and event time, so an alert can be
+  // traced to the event whose window raised it (its detectedAt is that window's event time).
+  const producedAt = new Map<string, number>();
   daemon.pipeline.operator = () => (input) =>
     operator()(
       input.pipe(
-        tap(() => {
+        tap((item) => {
           if (firstEventAt === 0) firstEventAt = performance.now();
+          if ('stream' in item && item.source !== undefined) producedAt.set(`${item.stream}\u0000${item.ts}`, (item.source as KafkaSourceRef).timestamp);
         }),
       ),
     );
+  const eventToAlert: number[] = [];
   const fetchToScored = new Float64Array(opts.events);
   const produceToDelivered = new Float64Array(opts.events);
   let nScored = 0;
@@ -72,6 +83,11 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
   daemon.metrics.observeBatch = (result: BatchResult, nowMs = Date.now()) => {
     for (const w of result.scored) if (w.receivedAt !== undefined && nScored < fetchToScored.length) fetchToScored[nScored++] = nowMs - w.receivedAt;
     for (const s of result.sources as KafkaSourceRef[]) if (nDelivered < produceToDelivered.length) produceToDelivered[nDelivered++] = nowMs - s.timestamp;
+    for (const a of result.alerts) {
+      const produced = a.detectedAt === null ? undefined : producedAt.get(`${a.stream}\u0000${Date.parse(a.detectedAt)}`);
+      if (a.kind !== 'silence' && produced !== undefined) eventToAlert.push(nowMs - produced);
+    }
+    for (const w of result.scored) producedAt.delete(`${w.stream}\u0000${w.ts}`);
     observe(result, nowMs);
   };
 
@@ -109,6 +125,7 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
     alerts: alertOffsets.reduce((n, o) => n + Number(o.high), 0),
     fetchToScoredMs: quantiles(fetchToScored.subarray(0, nScored)),
     produceToDeliveredMs: quantiles(produceToDelivered.subarray(0, nDelivered)),
+    eventToAlertMs: { ...quantiles(Float64Array.from(eventToAlert)), alerts: eventToAlert.length },
     histogram,
     logFile,
     maxBatch: loaded.config.inference.maxBatch,
