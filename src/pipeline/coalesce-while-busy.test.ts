@@ -53,4 +53,25 @@ describe('coalesceWhileBusy', () => {
     expect(worked).toEqual([1]);
     await expect(firstValueFrom(from([] as number[]).pipe(coalesceWhileBusy(async () => {})), { defaultValue: 'empty' })).resolves.toBe('empty');
   });
+
+  it('works on nothing more once the source failed, though a call was still running', async () => {
+    const input = new Subject<number>();
+    const worked: number[][] = [];
+    let release = (): void => {};
+    const out = lastValueFrom(
+      input.pipe(
+        coalesceWhileBusy(async (items) => {
+          worked.push(items);
+          await new Promise<void>((r) => (release = r));
+        }),
+      ),
+    );
+    input.next(1);
+    input.next(2);
+    input.error(new Error('pipeline failed'));
+    await expect(out).rejects.toThrow('pipeline failed');
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(worked).toEqual([[1]]);
+  });
 });

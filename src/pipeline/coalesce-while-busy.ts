@@ -4,8 +4,9 @@ import { Observable, type OperatorFunction } from 'rxjs';
  * Runs `work` on the items in arrival order, one call at a time, and hands each call everything
  * that arrived while the previous one ran. Unlike concatMap, which makes one call per item, a
  * slow call (a round trip to the broker) is paid once for all the items that queued behind it,
- * so the cost per item falls as the load rises. Completes after the last call; a failed call is
- * the operator's error, and nothing queued after it is worked on.
+ * so the cost per item falls as the load rises. Completes after the last call. After an error
+ * (a failed call, or the source's) or an unsubscribe, nothing more is worked on, as with concatMap:
+ * a call still running finishes, but what queued behind it is dropped.
  */
 export function coalesceWhileBusy<T>(work: (items: T[]) => Promise<void>): OperatorFunction<T, void> {
   return (source) =>
@@ -13,8 +14,14 @@ export function coalesceWhileBusy<T>(work: (items: T[]) => Promise<void>): Opera
       let queued: T[] = [];
       let busy = false;
       let done = false;
+      let closed = false;
+      const fail = (err: unknown): void => {
+        closed = true;
+        queued = [];
+        subscriber.error(err);
+      };
       const drain = (): void => {
-        if (busy) return;
+        if (busy || closed) return;
         if (queued.length === 0) {
           if (done) subscriber.complete();
           return;
@@ -28,7 +35,7 @@ export function coalesceWhileBusy<T>(work: (items: T[]) => Promise<void>): Opera
             subscriber.next();
             drain();
           },
-          (err: unknown) => subscriber.error(err),
+          (err: unknown) => fail(err),
         );
       };
       const subscription = source.subscribe({
@@ -37,13 +44,17 @@ export function coalesceWhileBusy<T>(work: (items: T[]) => Promise<void>): Opera
           drain();
         },
         error(err) {
-          subscriber.error(err);
+          fail(err);
         },
         complete() {
           done = true;
           drain();
         },
       });
-      return () => subscription.unsubscribe();
+      return () => {
+        closed = true;
+        queued = [];
+        subscription.unsubscribe();
+      };
     });
 }
