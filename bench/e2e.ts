@@ -21,6 +21,14 @@ export interface E2eResult {
   fetchToScoredMs: { p50: number; p99: number; max: number };
   /** Broker append (producer CreateTime) → delivered, per event, ms. */
   produceToDeliveredMs: { p50: number; p99: number; max: number };
+  /**
+   * Event to alert: from the producer's timestamp of the event whose window raised an alert
+   * message (open, update or resolved; silences have no such event) to that message acknowledged by
+   * the broker (the daemon records a batch's metrics after its alerts are delivered), ms.
+   */
+  eventToAlertMs: { p50: number; p99: number; max: number; alerts: number };
+  /** The same two latencies over the events produced `warmupMs` or more after the run's first event (paced runs). */
+  afterWarmup?: { warmupMs: number; produceToDeliveredMs: { p50: number; p99: number; max: number }; eventToAlertMs: { p50: number; p99: number; max: number; alerts: number } };
   /** From anomalyd_event_to_score_latency_seconds (histogram bucket bounds), s. */
   histogram: { p50: string; p99: string };
   logFile: string;
@@ -39,6 +47,8 @@ export interface E2eOptions {
   inference?: { maxBatch?: number; maxLatencyMs?: number };
   /** Resolves once the daemon consumes; the run ends when `events` are committed. */
   whileRunning?: () => Promise<void>;
+  /** Also report the latencies of the events produced this long after the first one (the start-up's first batches left out). */
+  warmupMs?: number;
 }
 
 /**
@@ -56,14 +66,22 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
 
   let firstEventAt = 0;
   const operator = daemon.pipeline.operator.bind(daemon.pipeline);
+  // The producer's timestamp of each event in flight, by stream and event time, so an alert can be
+  // traced to the event whose window raised it (its detectedAt is that window's event time).
+  const producedAt = new Map<string, number>();
   daemon.pipeline.operator = () => (input) =>
     operator()(
       input.pipe(
-        tap(() => {
+        tap((item) => {
           if (firstEventAt === 0) firstEventAt = performance.now();
+          if ('stream' in item && item.source !== undefined) producedAt.set(`${item.stream}\u0000${item.ts}`, (item.source as KafkaSourceRef).timestamp);
         }),
       ),
     );
+  const eventToAlert: number[] = [];
+  // [producer timestamp, latency] of every event and every traced alert, for the after-warm-up figures.
+  const producedDelivered: [number, number][] = [];
+  const producedAlerted: [number, number][] = [];
   const fetchToScored = new Float64Array(opts.events);
   const produceToDelivered = new Float64Array(opts.events);
   let nScored = 0;
@@ -71,7 +89,18 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
   const observe = daemon.metrics.observeBatch.bind(daemon.metrics);
   daemon.metrics.observeBatch = (result: BatchResult, nowMs = Date.now()) => {
     for (const w of result.scored) if (w.receivedAt !== undefined && nScored < fetchToScored.length) fetchToScored[nScored++] = nowMs - w.receivedAt;
-    for (const s of result.sources as KafkaSourceRef[]) if (nDelivered < produceToDelivered.length) produceToDelivered[nDelivered++] = nowMs - s.timestamp;
+    for (const s of result.sources as KafkaSourceRef[]) {
+      if (nDelivered < produceToDelivered.length) produceToDelivered[nDelivered++] = nowMs - s.timestamp;
+      if (opts.warmupMs !== undefined) producedDelivered.push([s.timestamp, nowMs - s.timestamp]);
+    }
+    for (const a of result.alerts) {
+      const produced = a.detectedAt === null ? undefined : producedAt.get(`${a.stream}\u0000${Date.parse(a.detectedAt)}`);
+      if (a.kind !== 'silence' && produced !== undefined) {
+        eventToAlert.push(nowMs - produced);
+        if (opts.warmupMs !== undefined) producedAlerted.push([produced, nowMs - produced]);
+      }
+    }
+    for (const w of result.scored) producedAt.delete(`${w.stream}\u0000${w.ts}`);
     observe(result, nowMs);
   };
 
@@ -109,11 +138,20 @@ export async function benchDaemon(opts: E2eOptions): Promise<E2eResult> {
     alerts: alertOffsets.reduce((n, o) => n + Number(o.high), 0),
     fetchToScoredMs: quantiles(fetchToScored.subarray(0, nScored)),
     produceToDeliveredMs: quantiles(produceToDelivered.subarray(0, nDelivered)),
+    eventToAlertMs: { ...quantiles(Float64Array.from(eventToAlert)), alerts: eventToAlert.length },
+    afterWarmup: opts.warmupMs === undefined ? undefined : afterWarmup(opts.warmupMs, producedDelivered, producedAlerted),
     histogram,
     logFile,
     maxBatch: loaded.config.inference.maxBatch,
     maxLatencyMs: loaded.config.inference.maxLatencyMs,
   };
+}
+
+function afterWarmup(warmupMs: number, delivered: [number, number][], alerted: [number, number][]): E2eResult['afterWarmup'] {
+  const first = delivered.reduce((m, [t]) => Math.min(m, t), Infinity);
+  const later = (xs: [number, number][]) => Float64Array.from(xs.filter(([t]) => t >= first + warmupMs).map(([, latency]) => latency));
+  const alerts = later(alerted);
+  return { warmupMs, produceToDeliveredMs: quantiles(later(delivered)), eventToAlertMs: { ...quantiles(alerts), alerts: alerts.length } };
 }
 
 function quantiles(xs: Float64Array): { p50: number; p99: number; max: number } {

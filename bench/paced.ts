@@ -9,6 +9,9 @@ export interface PacedResult extends E2eResult {
   rate: number;
 }
 
+/** The first seconds of a paced run hold the group join, the first batches of each size and the JIT's warm-up. */
+const PACED_WARMUP_MS = 5_000;
+
 /** The daemon consuming live traffic produced at a fixed rate below its capacity: latency without a backlog. */
 export async function benchPaced(opts: {
   kafka: Kafka;
@@ -35,6 +38,7 @@ export async function benchPaced(opts: {
     model: opts.model,
     progress: opts.progress,
     label: `paced ${opts.rate}/s`,
+    warmupMs: PACED_WARMUP_MS,
     whileRunning: () =>
       new Promise<void>((resolve, reject) => {
         const worker = new Worker(new URL('./paced-producer.js', import.meta.url), { workerData: data });

@@ -55,12 +55,27 @@ export function printReport(r: BenchReport): void {
   }
   if (r.input) out.push(`\ninput topic ${r.input.topic}: ${int(r.input.events)} events, ${r.input.streams} streams (${r.input.spikedStreams} spiked), ${r.kafka?.partitions} partitions, ${r.input.reused ? 'reused' : `produced in ${r.input.produceSeconds.toFixed(1)} s (${int(r.input.producedPerSecond ?? 0)}/s)`}`);
   const runs: (string | number)[][] = [];
-  const lat = (e: E2eResult) => [`${ms(e.fetchToScoredMs.p50)} / ${ms(e.fetchToScoredMs.p99)}`, `${ms(e.produceToDeliveredMs.p50)} / ${ms(e.produceToDeliveredMs.p99)}`, `${e.histogram.p50} / ${e.histogram.p99}`];
+  const lat = (e: E2eResult) => [
+    `${ms(e.fetchToScoredMs.p50)} / ${ms(e.fetchToScoredMs.p99)}`,
+    `${ms(e.produceToDeliveredMs.p50)} / ${ms(e.produceToDeliveredMs.p99)}`,
+    `${ms(e.eventToAlertMs.p50)} / ${ms(e.eventToAlertMs.p99)} (${int(e.eventToAlertMs.alerts)})`,
+    `${e.histogram.p50} / ${e.histogram.p99}`,
+  ];
   if (r.e2e) runs.push(['c. daemon, backlog', int(r.e2e.events), r.e2e.seconds.toFixed(2), int(r.e2e.eventsPerSecond), r.e2e.alerts, ...lat(r.e2e)]);
-  if (r.bare) runs.push(['d. bare kafkajs consumer', int(r.bare.events), r.bare.seconds.toFixed(2), int(r.bare.eventsPerSecond), '', '', '', '']);
+  if (r.bare) runs.push(['d. bare kafkajs consumer', int(r.bare.events), r.bare.seconds.toFixed(2), int(r.bare.eventsPerSecond), '', '', '', '', '']);
   if (r.paced) runs.push([`c'. daemon, paced ${int(r.paced.rate)}/s`, int(r.paced.events), r.paced.seconds.toFixed(2), int(r.paced.eventsPerSecond), r.paced.alerts, ...lat(r.paced)]);
+  const warm = r.paced?.afterWarmup;
+  if (warm) {
+    runs.push([
+      `c'. the same, events after ${warm.warmupMs / 1000} s`,
+      '', '', '', '', '',
+      `${ms(warm.produceToDeliveredMs.p50)} / ${ms(warm.produceToDeliveredMs.p99)}`,
+      `${ms(warm.eventToAlertMs.p50)} / ${ms(warm.eventToAlertMs.p99)} (${int(warm.eventToAlertMs.alerts)})`,
+      '',
+    ]);
+  }
   if (runs.length) {
-    out.push(table('end to end (real broker; daemon in-process)', ['run', 'events', 'seconds', 'events/s', 'alerts', 'fetch→scored p50/p99 ms', 'produce→delivered p50/p99 ms', 'histogram p50/p99 s'], runs));
+    out.push(table('end to end (real broker; daemon in-process)', ['run', 'events', 'seconds', 'events/s', 'alerts', 'fetch→scored p50/p99 ms', 'produce→delivered p50/p99 ms', 'event→alert p50/p99 ms (alerts)', 'histogram p50/p99 s'], runs));
   }
   if (r.workers?.length) {
     const base = r.workers[0];

@@ -52,7 +52,9 @@ export async function benchWorkers(opts: WorkersOptions): Promise<WorkersRow[]> 
         config,
         [
           `kafka: { brokers: [${opts.brokers.join(', ')}], clientId: anomalyd-bench, groupId: ${groupId} }`,
-          `input: { topics: [${opts.topic}], fromBeginning: true }`,
+          // The traffic is dated from 2026-01-01 but produced now: without this every event would be
+          // dead-lettered as skewed, and the run would time the dead-letter path, not scoring.
+          `input: { topics: [${opts.topic}], fromBeginning: true, maxTimestampSkewMs: 0 }`,
           `alerts: { topic: bench-alerts-${tag} }`,
           `deadLetter: { topic: bench-dlq-${tag} }`,
           `metrics: { host: 127.0.0.1, port: 0 }`,

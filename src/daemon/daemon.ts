@@ -1,4 +1,4 @@
-import { concatMap, endWith, ignoreElements, interval, map, merge, share, takeUntil, tap, type Subscription } from 'rxjs';
+import { endWith, ignoreElements, interval, map, merge, share, takeUntil, tap, type Subscription } from 'rxjs';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
 import { insecureKafkaSettings } from '../config/schema.js';
@@ -13,6 +13,7 @@ import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
 import { KafkaSource, refBytes, type Assignment } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import { ensureTopics } from '../kafka/topics.js';
+import { coalesceWhileBusy } from '../pipeline/coalesce-while-busy.js';
 import { pipelineFromConfig } from '../pipeline/from-config.js';
 import type { ScoringPipeline } from '../pipeline/pipeline.js';
 import type { PipelineModel } from '../pipeline/scoring-model.js';
@@ -190,7 +191,8 @@ export class Daemon {
       this.subscription = merge(events, ticks)
         .pipe(
           this.pipeline.operator(),
-          concatMap((result) => this.deliver(result)),
+          // The batches finished while a delivery waited for the broker go out together in the next one.
+          coalesceWhileBusy((results) => this.deliver(results)),
         )
         .subscribe({ complete: resolve, error: reject });
     });
@@ -240,7 +242,8 @@ export class Daemon {
     return code;
   }
 
-  private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
+  /** Delivers the alerts and dead letters of `results` (in order, in as few sends as fit), then completes each result in turn. */
+  private async deliver(results: BatchResult<KafkaSourceRef>[]): Promise<void> {
     const { config } = this.opts.loaded;
     // Alerts must not be lost: keep retrying until the broker takes them or shutdown gives up.
     const delivery = {
@@ -248,20 +251,27 @@ export class Daemon {
       maxMessageBytes: config.daemon.maxMessageBytes,
       compression: compressionType(config.alerts.compression),
     };
+    const alerts = results.length === 1 ? results[0].alerts : results.flatMap((r) => r.alerts);
+    const rejected = results.length === 1 ? results[0].rejected : results.flatMap((r) => r.rejected);
     let delivered = false;
     for (let attempt = 1, delay = 500; !delivered; attempt++, delay = Math.min(delay * 2, 10_000)) {
       try {
-        const parked = await deliver(this.producerHandle, delivery, result.alerts, result.rejected);
+        const parked = await deliver(this.producerHandle, delivery, alerts, rejected);
         for (const p of parked) {
           this.log.error(p, 'message parked: it can never be delivered, so it is not retried');
           this.metrics.observeParked(p.topic, p.reason);
         }
         delivered = true;
       } catch (err) {
-        this.log.error({ err: (err as Error).message, attempt, alerts: result.alerts.length, deadLetters: result.rejected.length }, 'delivery failed; retrying');
+        this.log.error({ err: (err as Error).message, attempt, alerts: alerts.length, deadLetters: rejected.length }, 'delivery failed; retrying');
         await new Promise((r) => setTimeout(r, delay).unref());
       }
     }
+    for (const result of results) this.completed(result);
+  }
+
+  /** A delivered batch: logged, recorded in the metrics, its evictions applied, its offsets marked and its in-flight share released. */
+  private completed(result: BatchResult<KafkaSourceRef>): void {
     for (const a of result.alerts) {
       this.log.info({ alertId: a.alertId, state: a.state, stream: a.stream, score: a.score, threshold: a.threshold }, 'alert');
     }

@@ -19,6 +19,13 @@ interface StreamState extends ActivityState {
 }
 
 /**
+ * What a stream without any episode shares (most streams never have one): an empty Map and Set
+ * each cost ~150 bytes a stream. Replaced by the stream's own at its first alert, never written.
+ */
+const NO_OPEN_EPISODES: Map<string, string> = new Map();
+const NO_EPISODE_KINDS: Set<string> = new Set();
+
+/**
  * Per-stream reporting activity and open alert episodes, behind the same label cap as the other
  * per-stream series. Unlike those, a stream's activity is forgotten when the pipeline drops the
  * stream (its partition was revoked): another instance now receives its events, and a frozen
@@ -44,6 +51,8 @@ export class StreamActivity {
   observeAlert(a: Alert): void {
     const s = this.state(a.stream);
     const kind = a.kind;
+    if (s.episodeKinds === NO_EPISODE_KINDS) s.episodeKinds = new Set();
+    if (s.openEpisodes === NO_OPEN_EPISODES) s.openEpisodes = new Map();
     s.episodeKinds.add(kind);
     if (a.state === 'resolved') s.openEpisodes.delete(a.alertId);
     else s.openEpisodes.set(a.alertId, kind);
@@ -74,7 +83,7 @@ export class StreamActivity {
     let s = this.streams.get(stream);
     if (s === undefined) {
       const folded = this.labeler.label(stream) === OTHER_STREAM;
-      s = { lastEventMs: NaN, cadenceMs: NaN, openEpisodes: new Map(), episodeKinds: new Set(), folded };
+      s = { lastEventMs: NaN, cadenceMs: NaN, openEpisodes: NO_OPEN_EPISODES, episodeKinds: NO_EPISODE_KINDS, folded };
       this.streams.set(stream, s);
       if (folded) this.foldedCount++;
     }

@@ -4,17 +4,19 @@ import { OTHER_STREAM, type StreamLabeler } from './streamLabels.js';
 
 /** Latest scored window of one (stream, model), plus windows scored since the last scrape. */
 export interface SeriesState {
+  model: string;
   score: number;
   threshold: number;
   anomalous: boolean;
-  /** Last row of the window (one value per feature), raw units. */
-  last: Float64Array;
+  /** Last row of the window (one value per feature), raw units; a plain array costs less per stream than a typed one. */
+  last: number[];
   /** Expected value of the last point from the stream's seasonal context; NaN while it is still learning. */
   expected: number;
   pendingWindows: number;
 }
 
-type ByStream = Map<string, Map<string, SeriesState>>;
+/** Per stream, one state per model: nearly always one, so an array rather than a Map per stream. */
+type ByStream = Map<string, SeriesState[]>;
 
 /** What `stream="__other__"` shows for one model: the folded stream with the highest latest score, and whether any folded stream is anomalous. */
 export interface FoldedSummary {
@@ -101,7 +103,7 @@ export class StreamSeries {
           (labels) => {
             let pending = 0;
             for (const byModel of series.folded.values()) {
-              const s = byModel.get(labels.model);
+              const s = byModel.find((m) => m.model === labels.model);
               if (s === undefined) continue;
               pending += s.pendingWindows;
               s.pendingWindows = 0;
@@ -118,13 +120,15 @@ export class StreamSeries {
     const table = folded ? this.folded : this.own;
     let byModel = table.get(w.stream);
     if (byModel === undefined) {
-      byModel = new Map();
+      byModel = [];
       table.set(w.stream, byModel);
     }
-    let s = byModel.get(w.model);
+    let at = byModel.findIndex((m) => m.model === w.model);
+    if (at < 0) at = byModel.length;
+    let s = byModel[at];
     if (s === undefined || s.last.length !== w.features) {
-      s = { score: 0, threshold: 0, anomalous: false, last: new Float64Array(w.features), expected: NaN, pendingWindows: 0 };
-      byModel.set(w.model, s);
+      s = { model: w.model, score: 0, threshold: 0, anomalous: false, last: new Array<number>(w.features).fill(0), expected: NaN, pendingWindows: 0 };
+      byModel[at] = s;
     }
     s.score = w.score;
     s.threshold = w.threshold;
@@ -138,7 +142,8 @@ export class StreamSeries {
 
   forget(stream: string): void {
     const byModel = this.own.get(stream);
-    for (const [model, s] of byModel ?? []) {
+    for (const s of byModel ?? []) {
+      const model = s.model;
       for (const family of this.families) family.remove({ stream, model });
       if (s.last.length === 1) this.lastValue.remove({ stream, model });
       else for (let f = 0; f < s.last.length; f++) this.lastValue.remove({ stream, model, feature: String(f) });
@@ -154,7 +159,7 @@ export class StreamSeries {
     other: (labels: { stream: string; model: string }, f: FoldedSummary) => void,
   ): void {
     for (const [stream, byModel] of this.own) {
-      for (const [model, s] of byModel) own({ stream, model }, s);
+      for (const s of byModel) own({ stream, model: s.model }, s);
     }
     for (const [model, f] of this.summarizeFolded()) other({ stream: OTHER_STREAM, model }, f);
   }
@@ -163,9 +168,9 @@ export class StreamSeries {
     if (this.foldedSummary !== undefined) return this.foldedSummary;
     const summary = new Map<string, FoldedSummary>();
     for (const byModel of this.folded.values()) {
-      for (const [model, s] of byModel) {
-        const f = summary.get(model);
-        if (f === undefined) summary.set(model, { top: s, anyAnomalous: s.anomalous });
+      for (const s of byModel) {
+        const f = summary.get(s.model);
+        if (f === undefined) summary.set(s.model, { top: s, anyAnomalous: s.anomalous });
         else {
           if (s.score > f.top.score) f.top = s;
           f.anyAnomalous ||= s.anomalous;

@@ -93,5 +93,22 @@ describe('EpisodeTracker', () => {
     t.observe(w, { openAfter: 1, resolveAfter: 1 }, out);
     expect(out[0]).toMatchObject({ state: 'open', startTs: '100000000000000000' });
   });
-});
 
+  it('holds no state for a quiet stream, and a peak outlives the batch buffers its window was a view of', () => {
+    const t = new EpisodeTracker();
+    const out: Alert[] = [];
+    const policy = { openAfter: 1, resolveAfter: 2 };
+    t.observe(win(0, 0.1, 1, 'quiet'), policy, out);
+    expect(t.resolve('quiet', 'evicted')).toBeNull();
+    // Two windows scored in one batch: their reconstructions are views of one buffer, reused afterwards.
+    const batch = new Float32Array([7, 8, 9, 10]);
+    const first = { ...win(1, 5), reconstruction: batch.subarray(0, 2) };
+    const second = { ...win(2, 0.5), reconstruction: batch.subarray(2, 4) };
+    t.observe(first, policy, out);
+    t.observe(second, policy, out);
+    batch.fill(0);
+    const evicted = t.resolve('s', 'evicted');
+    expect(evicted).toMatchObject({ state: 'resolved', reason: 'evicted', score: 0.5, peakIndex: 1 });
+    expect(evicted!.peak.reconstruction).toEqual([[7], [8]]);
+  });
+});

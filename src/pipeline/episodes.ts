@@ -8,8 +8,12 @@ interface Mark {
 }
 
 interface Peak extends Mark {
+  /** The peak window, detached from its batch's buffers (see `detach`). */
   window: ScoredWindow;
 }
+
+/** What a resolution that no window caused (eviction) needs of the stream's latest window. */
+type LastWindow = Pick<ScoredWindow, 'stream' | 'model' | 'score' | 'threshold' | 'ts'>;
 
 interface StreamEpisode {
   /** Consecutive windows above the threshold (while closed) and the first of them. */
@@ -25,8 +29,8 @@ interface StreamEpisode {
   alertId: string;
   kind: AlertKind;
   direction: number;
-  /** The latest window, for the score of a resolution that no window caused (eviction). */
-  last: ScoredWindow | null;
+  /** The latest window's score and names, for a resolution that no window caused (eviction). */
+  last: LastWindow | null;
 }
 
 /**
@@ -44,6 +48,8 @@ export class EpisodeTracker {
   observe(w: ScoredWindow, policy: AlertPolicy, out: Alert[]): void {
     let s = this.streams.get(w.stream);
     if (s === undefined) {
+      // A quiet stream holds no episode state: a normal window leaves a fresh state as it was.
+      if (!w.anomalous) return;
       s = { aboveRun: 0, runStart: null, runPeak: null, belowRun: 0, open: false, start: null, peak: null, lastAbove: null, alertId: '', kind: 'spike', direction: 0, last: null };
       this.streams.set(w.stream, s);
     }
@@ -57,20 +63,20 @@ export class EpisodeTracker {
 
   private next(s: StreamEpisode, w: ScoredWindow, policy: AlertPolicy): Alert | null {
     const mark = { index: w.index, ts: w.ts };
-    s.last = w;
+    s.last = { stream: w.stream, model: w.model, score: w.score, threshold: w.threshold, ts: w.ts };
     if (w.anomalous) {
       s.belowRun = 0;
       s.lastAbove = mark;
       if (s.open) {
         if (w.score > s.peak!.window.score) {
-          s.peak = { ...mark, window: w };
+          s.peak = { ...mark, window: detach(w) };
           return this.alert(s, 'update', w);
         }
         return null;
       }
       s.aboveRun++;
       if (s.runStart === null) s.runStart = mark;
-      if (s.runPeak === null || w.score > s.runPeak.window.score) s.runPeak = { ...mark, window: w };
+      if (s.runPeak === null || w.score > s.runPeak.window.score) s.runPeak = { ...mark, window: detach(w) };
       if (s.aboveRun < policy.openAfter) return null;
       s.open = true;
       s.start = s.runStart;
@@ -83,7 +89,12 @@ export class EpisodeTracker {
     s.aboveRun = 0;
     s.runStart = null;
     s.runPeak = null;
-    if (!s.open) return null;
+    if (!s.open) {
+      // Back to what a fresh state holds (what a closed episode leaves behind is read only while one
+      // is open), so the stream's state, and the window it holds, go.
+      this.streams.delete(w.stream);
+      return null;
+    }
     s.belowRun++;
     if (s.belowRun < policy.resolveAfter) return null;
     const resolved = this.alert(s, 'resolved', w);
@@ -121,7 +132,7 @@ export class EpisodeTracker {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
   }
 
-  private alert(s: StreamEpisode, state: AlertState, current: ScoredWindow): Alert {
+  private alert(s: StreamEpisode, state: AlertState, current: LastWindow): Alert {
     const start = s.start!;
     const peak = s.peak!;
     const end = state === 'resolved' ? s.lastAbove! : null;
@@ -152,6 +163,15 @@ export class EpisodeTracker {
       },
     };
   }
+}
+
+/**
+ * The window with its own copies of the reconstruction and step errors: a scored window's are views
+ * of its batch's buffers, and a peak held for the length of an episode would keep the whole batch's
+ * (~40 KB at 1024 windows) alive.
+ */
+function detach(w: ScoredWindow): ScoredWindow {
+  return { ...w, reconstruction: w.reconstruction.slice(), stepErrors: w.stepErrors.slice() };
 }
 
 /** Stable across restarts and replays: the same episode start of the same stream and model gives the same id. */

@@ -55,6 +55,19 @@ type Staged<S> =
   | { kind: 'rejected'; rejected: Rejected<S> }
   | { kind: 'tick'; wallNow: number };
 
+/** What the pipeline itself holds per stream, in one Map entry (a Map entry per holder costs ~40 bytes a stream). */
+interface StreamEntry {
+  /**
+   * The input's event-time clock (newest timestamp seen across all streams) when the stream's last
+   * event arrived. Idleness is measured on that clock, so a partition that lags behind the others
+   * but keeps delivering never looks idle.
+   */
+  lastSeen: number;
+  /** What staging learns in arrival order, from the stream's first accepted event: its level and its cadence. */
+  level: LevelTracker | undefined;
+  cadence: CadenceTracker | undefined;
+}
+
 type ScoredBatch<S> = { staged: WindowStaged<S>[]; scored: ScoredWindow[]; inference: InferenceStat[] };
 
 /**
@@ -68,14 +81,8 @@ export class ScoringPipeline<S = unknown> {
   readonly episodes = new EpisodeTracker();
   readonly scorers = new StreamScorers();
   readonly silences = new SilenceTracker();
-  /** Per stream, what staging learns in arrival order: its level and its cadence. */
-  readonly baselines = new Map<string, { level: LevelTracker; cadence: CadenceTracker }>();
-  /**
-   * Per stream: the input's event-time clock (newest timestamp seen across all streams) when its
-   * last event arrived. Idleness is measured on that clock, so a partition that lags behind the
-   * others but keeps delivering never looks idle. Every stream the pipeline holds state for is here.
-   */
-  private readonly lastSeen = new Map<string, number>();
+  /** What the pipeline itself holds per stream; every stream the pipeline holds state for is here. */
+  private readonly streams = new Map<string, StreamEntry>();
   private clock = -Infinity;
   /**
    * The event-time clock as far as batches have finished. Sweeps read this one: staging runs ahead
@@ -88,7 +95,7 @@ export class ScoringPipeline<S = unknown> {
 
   /** Streams the pipeline holds state for (routed or not). */
   get activeStreams(): number {
-    return this.lastSeen.size;
+    return this.streams.size;
   }
 
   operator(): OperatorFunction<PipelineInput<S>, BatchResult<S>> {
@@ -117,7 +124,7 @@ export class ScoringPipeline<S = unknown> {
    * Every per-stream state holder is dropped here; a new one belongs in this list.
    */
   dropStreams(predicate: (stream: string) => boolean): string[] {
-    const dropped = [...this.lastSeen.keys()].filter(predicate);
+    const dropped = [...this.streams.keys()].filter(predicate);
     if (dropped.length === 0) return dropped;
     const gone = new Set(dropped);
     const isGone = (stream: string) => gone.has(stream);
@@ -126,10 +133,7 @@ export class ScoringPipeline<S = unknown> {
     this.silences.drop(isGone);
     this.windows.drop(isGone);
     this.opts.router.forget(isGone);
-    for (const stream of dropped) {
-      this.baselines.delete(stream);
-      this.lastSeen.delete(stream);
-    }
+    for (const stream of dropped) this.streams.delete(stream);
     return dropped;
   }
 
@@ -142,7 +146,7 @@ export class ScoringPipeline<S = unknown> {
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
-      if (now - this.lastSeen.get(stream)! < idleMs) return false;
+      if (now - this.streams.get(stream)!.lastSeen < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
@@ -155,16 +159,19 @@ export class ScoringPipeline<S = unknown> {
   private stage(item: PipelineInput<S>): Staged<S> {
     if ('tick' in item) return { kind: 'tick', wallNow: item.tick };
     if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
-    if (!this.lastSeen.has(item.stream)) {
+    let entry = this.streams.get(item.stream);
+    if (entry === undefined) {
       const cap = this.opts.maxActiveStreams ?? 0;
-      if (cap > 0 && this.lastSeen.size >= cap) {
+      if (cap > 0 && this.streams.size >= cap) {
         return {
           kind: 'rejected',
           rejected: { reason: 'stream_limit', detail: `${cap} streams are active (daemon.maxActiveStreams); a new one waits until one is evicted`, stream: item.stream, source: item.source },
         };
       }
+      entry = { lastSeen: this.clock, level: undefined, cadence: undefined };
+      this.streams.set(item.stream, entry);
     }
-    this.lastSeen.set(item.stream, this.clock);
+    entry.lastSeen = this.clock;
     const route = this.opts.router.route(item.stream);
     if (route === null) {
       return {
@@ -182,20 +189,20 @@ export class ScoringPipeline<S = unknown> {
     // out-of-order input cannot age every stream at once.
     if (item.ts > this.clock) {
       this.clock = item.ts;
-      this.lastSeen.set(item.stream, this.clock);
+      entry.lastSeen = this.clock;
     }
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
-    let baseline = this.baselines.get(item.stream);
-    if (baseline === undefined) this.baselines.set(item.stream, (baseline = { level: new LevelTracker(), cadence: new CadenceTracker() }));
-    const level = baseline.level.level;
-    baseline.cadence.observe(item.ts);
-    const cadenceMs = baseline.cadence.cadenceMs;
+    const levelTracker = (entry.level ??= new LevelTracker());
+    const cadenceTracker = (entry.cadence ??= new CadenceTracker());
+    const level = levelTracker.level;
+    cadenceTracker.observe(item.ts);
+    const cadenceMs = cadenceTracker.cadenceMs;
     const perDay = cadenceMs === undefined ? undefined : 86_400_000 / cadenceMs;
     const normalised = route.scoring.normalize === 'level';
-    const errorTrusted = !normalised || baseline.level.established(perDay);
-    baseline.level.observe(event.values[0], perDay);
+    const errorTrusted = !normalised || levelTracker.established(perDay);
+    levelTracker.observe(event.values[0], perDay);
     if (outcome === 'warming') {
       return {
         kind: 'warming',

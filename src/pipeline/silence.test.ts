@@ -61,4 +61,30 @@ describe('SilenceTracker', () => {
     for (let i = 13; i < 20; i++) t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
     expect(out.map((a) => `${a.stream}:${a.state}:${a.startTs}`)).toEqual([`b:open:${new Date(at(13)).toISOString()}`]);
   });
+
+  it('opens at the same watermark as a deadline per event would: after many events, after the cadence shrank, and after one silence ended', () => {
+    const t = new SilenceTracker();
+    const out: Alert[] = [];
+    // 'a' reports for 30 cadences (its deadline moves 30 times), then stops; 'clock' keeps time.
+    for (let i = 0; i < 30; i++) t.observe('a', 'm', 2, at(i), C, i, undefined, out);
+    for (let i = 0; i <= 31; i++) t.observe('clock', 'm', 0, at(i), C, i, undefined, out);
+    expect(out).toEqual([]);
+    t.observe('clock', 'm', 0, at(32), C, 32, undefined, out);
+    expect(out.map((a) => `${a.stream}:${a.state}:${a.startTs}:${a.detectedAt}`)).toEqual([`a:open:${new Date(at(30)).toISOString()}:${new Date(at(32)).toISOString()}`]);
+    // It returns at a tenth of its cadence: its next deadline is sooner than any it had queued.
+    const fast = C / 10;
+    t.observe('a', 'm', 2, at(40), fast, 40, undefined, out);
+    expect(out.map((a) => a.state)).toEqual(['open', 'resolved']);
+    t.observe('clock', 'm', 0, at(40) + 3 * fast - 1, C, 41, undefined, out);
+    expect(out).toHaveLength(2);
+    t.observe('clock', 'm', 0, at(40) + 3 * fast, C, 42, undefined, out);
+    expect(out.map((a) => `${a.stream}:${a.state}:${a.startTs}`).slice(2)).toEqual([`a:open:${new Date(at(40) + fast).toISOString()}`]);
+    // 'b' has a deadline queued three long cadences ahead when its cadence shrinks: the sooner one counts.
+    t.observe('b', 'm', 2, at(50), C, 50, undefined, out);
+    t.observe('b', 'm', 2, at(50) + fast, fast, 51, undefined, out);
+    t.observe('clock', 'm', 0, at(50) + 4 * fast - 1, C, 52, undefined, out);
+    expect(out).toHaveLength(3);
+    t.observe('clock', 'm', 0, at(50) + 4 * fast, C, 53, undefined, out);
+    expect(out.slice(3).map((a) => `${a.stream}:${a.state}:${a.startTs}`)).toEqual([`b:open:${new Date(at(50) + 2 * fast).toISOString()}`]);
+  });
 });

@@ -3,6 +3,8 @@ import { alertId } from './episodes.js';
 import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
 
 interface StreamActivity {
+  /** The stream's id as first seen (the Map's key), so the deadline queue holds no copy per event. */
+  stream: string;
   model: string;
   /** Cadences without an event before a silence opens (0: never). */
   after: number;
@@ -13,6 +15,8 @@ interface StreamActivity {
   /** Wall-clock ms when the newest event arrived (the daemon's clock; replays leave it unset). */
   lastArrival: number | undefined;
   silence: { startTs: number; alertId: string; missed: number } | null;
+  /** The earliest deadline this stream has in the queue (Infinity: none known). */
+  queuedAt: number;
 }
 
 /**
@@ -33,11 +37,14 @@ export class SilenceTracker {
   /** Newest timestamp per lane (one lane unless the caller names them). */
   private readonly lanes = new Map<string, number>();
   /**
-   * When each stream falls silent by event time if nothing else arrives: one entry per event, the
-   * stale ones (the stream reported again since) skipped when they come due. Checking only what is
-   * due keeps the cost per event logarithmic, however many streams there are.
+   * When each stream falls silent by event time if nothing else arrives. Checking only what is due
+   * keeps the cost per event logarithmic, however many streams there are. A stream has one entry,
+   * not one per event: an entry that comes due after the stream reported again is put back at the
+   * stream's new deadline (an earlier deadline, after its cadence shrank, gets an entry of its own),
+   * and only an entry at the stream's current deadline opens a silence — in deadline order, as one
+   * entry per event did.
    */
-  private readonly deadlines = new TinyQueue<{ at: number; stream: string; lastTs: number }>([], (a, b) => a.at - b.at);
+  private readonly deadlines = new TinyQueue<{ at: number; stream: string }>([], (a, b) => a.at - b.at);
 
   get size(): number {
     return this.streams.size;
@@ -57,7 +64,7 @@ export class SilenceTracker {
   ): void {
     let s = this.streams.get(stream);
     if (s === undefined) {
-      s = { model, after, cadence, lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null };
+      s = { stream, model, after, cadence, lastTs: ts, lastIndex: index, lastArrival: arrival, silence: null, queuedAt: Infinity };
       this.streams.set(stream, s);
     }
     if (s.silence !== null) {
@@ -70,7 +77,8 @@ export class SilenceTracker {
     s.lastTs = ts;
     s.lastIndex = index;
     s.lastArrival = arrival;
-    if (cadence !== undefined && after > 0) this.deadlines.push({ at: ts + (after + 1) * cadence, stream, lastTs: ts });
+    const due = deadline(s);
+    if (due < s.queuedAt) this.queue(s, due);
     if (ts > (this.lanes.get(lane) ?? -Infinity)) {
       this.lanes.set(lane, ts);
       const watermark = this.lanes.size === 1 ? ts : Math.min(...this.lanes.values());
@@ -94,10 +102,18 @@ export class SilenceTracker {
     for (let next = this.deadlines.peek(); next !== undefined && next.at <= this.watermark; next = this.deadlines.peek()) {
       this.deadlines.pop();
       const s = this.streams.get(next.stream);
-      if (s === undefined || s.lastTs !== next.lastTs || s.silence !== null) continue;
-      const cadence = s.cadence!;
-      this.open(next.stream, s, cadence, this.watermark - s.lastTs, this.watermark, out);
+      if (s === undefined) continue;
+      if (next.at === s.queuedAt) s.queuedAt = Infinity;
+      if (s.silence !== null) continue;
+      const due = deadline(s);
+      if (due === next.at) this.open(s.stream, s, s.cadence!, this.watermark - s.lastTs, this.watermark, out);
+      else if (due > next.at && due < s.queuedAt) this.queue(s, due);
     }
+  }
+
+  private queue(s: StreamActivity, at: number): void {
+    this.deadlines.push({ at, stream: s.stream });
+    s.queuedAt = at;
   }
 
   private open(stream: string, s: StreamActivity, cadence: number, elapsed: number, at: number, out: Alert[]): void {
@@ -148,4 +164,9 @@ export class SilenceTracker {
       peak: { score: silence.missed, values: [], reconstruction: [], stepErrors: [] },
     };
   }
+}
+
+/** Event time at which the stream is silent if nothing else arrives (Infinity: it never is). */
+function deadline(s: StreamActivity): number {
+  return s.cadence !== undefined && s.after > 0 ? s.lastTs + (s.after + 1) * s.cadence : Infinity;
 }

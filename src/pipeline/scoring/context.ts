@@ -152,37 +152,36 @@ const MAX_RHYTHM_POINTS = 48;
 
 /** The last `size` observed and expected log values, and how much each spreads. */
 class RhythmWindow {
-  private readonly observed: Float64Array;
-  private readonly expected: Float64Array;
+  /** Observed logs in [0, size), expected logs in [size, 2·size): one buffer, allocated at the first push (most new streams are still learning). */
+  private logs: Float64Array | null = null;
   private next = 0;
   private count = 0;
 
-  constructor(readonly size: number) {
-    this.observed = new Float64Array(size);
-    this.expected = new Float64Array(size);
-  }
+  constructor(readonly size: number) {}
 
   push(observedLog: number, expectedLog: number): void {
-    this.observed[this.next] = observedLog;
-    this.expected[this.next] = expectedLog;
+    const logs = (this.logs ??= new Float64Array(2 * this.size));
+    logs[this.next] = observedLog;
+    logs[this.size + this.next] = expectedLog;
     this.next = (this.next + 1) % this.size;
     if (this.count < this.size) this.count++;
   }
 
   /** Standard deviations of the observed and of the expected logs, once the window is full. */
   spreads(): { observed: number; expected: number } | null {
-    if (this.count < this.size) return null;
-    return { observed: std(this.observed), expected: std(this.expected) };
+    if (this.count < this.size || this.logs === null) return null;
+    return { observed: std(this.logs, 0, this.size), expected: std(this.logs, this.size, 2 * this.size) };
   }
 }
 
-function std(xs: Float64Array): number {
+function std(xs: Float64Array, from: number, to: number): number {
+  const n = to - from;
   let mean = 0;
-  for (const x of xs) mean += x;
-  mean /= xs.length;
+  for (let i = from; i < to; i++) mean += xs[i];
+  mean /= n;
   let sq = 0;
-  for (const x of xs) sq += (x - mean) * (x - mean);
-  return Math.sqrt(sq / xs.length);
+  for (let i = from; i < to; i++) sq += (xs[i] - mean) * (xs[i] - mean);
+  return Math.sqrt(sq / n);
 }
 
 /** A cadence within 10 % of the profile's keeps the profile; a stream that really changed its cadence starts a new one. */

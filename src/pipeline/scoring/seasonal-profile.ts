@@ -10,7 +10,7 @@ const MAX_SLOTS = 288;
  */
 export class SeasonalProfile {
   readonly slots: Float32Array;
-  /** Days each slot has seen (capped at 255). */
+  /** Days each slot has seen (capped at 255); in the slots' buffer, so a stream's profile is one allocation. */
   private readonly seen: Uint8Array;
   private readonly slotMs: number;
   weekendOffset = 0;
@@ -23,8 +23,10 @@ export class SeasonalProfile {
     private readonly minDays = 1,
   ) {
     const slots = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
-    this.slots = new Float32Array(slots).fill(NaN);
-    this.seen = new Uint8Array(slots);
+    // One ArrayBuffer per profile: each buffer costs its own object and backing store, ~250 bytes a stream.
+    const buffer = new ArrayBuffer(slots * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
+    this.slots = new Float32Array(buffer, 0, slots).fill(NaN);
+    this.seen = new Uint8Array(buffer, slots * Float32Array.BYTES_PER_ELEMENT, slots);
     this.slotMs = DAY_MS / slots;
   }
 
