@@ -34,8 +34,7 @@ export class ContextScorer implements StreamScorer {
    * The typical size of the residual's change from one point to the next, the stream's own noise, per
    * four hours of the (UTC) day: a source is rarely as noisy at night as in the afternoon.
    */
-  private readonly changeScales = new Float64Array(NOISE_BLOCKS).fill(NaN);
-  private block = 0;
+  private changeScales: Float64Array | null = null;
   private smooth = 0;
   private previousLog = NaN;
   private previousResidual = NaN;
@@ -80,8 +79,9 @@ export class ContextScorer implements StreamScorer {
     this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
     this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    this.block = Math.floor((((input.ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / NOISE_BLOCKS));
-    const smooth = this.smoothEvidence(logValue - this.previousLog, clipped);
+    const scales = (this.changeScales ??= new Float64Array(NOISE_BLOCKS).fill(NaN));
+    const block = Math.floor((((input.ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / NOISE_BLOCKS));
+    const smooth = this.smoothEvidence(logValue - this.previousLog, scales[block], clipped);
     const flat = Math.max(this.rhythmEvidence(residual, expectedLog), smooth);
     const score = Math.max(point, sustained, flat);
     const anomalous = score > 1;
@@ -89,8 +89,8 @@ export class ContextScorer implements StreamScorer {
     // source that turns smoother for good would be flagged for good.
     const change = Math.abs(residual - this.previousResidual);
     if (Math.max(point, sustained) <= 1 && !Number.isNaN(change)) {
-      const scale = this.changeScales[this.block];
-      this.changeScales[this.block] = Number.isNaN(scale) ? change : scale + c.sigmaRate * (Math.min(change, 3 * scale) - scale);
+      const scale = scales[block];
+      scales[block] = Number.isNaN(scale) ? change : scale + c.sigmaRate * (Math.min(change, 3 * scale) - scale);
     }
     this.previousLog = logValue;
     this.previousResidual = residual;
@@ -129,11 +129,11 @@ export class ContextScorer implements StreamScorer {
    * value (|z| capped at 3, less `flatLevelSlack`). Neither part alone is rare enough: quiet hours
    * are smooth, and a point 2 typical deviations off is common; together they are.
    */
-  private smoothEvidence(change: number, z: number): number {
+  private smoothEvidence(change: number, changeScale: number, z: number): number {
     const c = this.config;
-    if (c.flatThreshold === 0 || !(this.changeScales[this.block] > 0) || Number.isNaN(change)) return 0;
+    if (c.flatThreshold === 0 || !(changeScale > 0) || Number.isNaN(change)) return 0;
     // Mean absolute change → variance of a normal distribution: (π/2)·mean².
-    const variance = (Math.PI / 2) * this.changeScales[this.block] ** 2;
+    const variance = (Math.PI / 2) * changeScale * changeScale;
     // ln of N(change; 0, variance/4) over N(change; 0, variance).
     const likelihoodRatio = Math.LN2 - (1.5 * change * change) / variance;
     const level = Math.min(Math.abs(z), FLAT_Z_CAP) - c.flatLevelSlack;
