@@ -97,7 +97,7 @@ export class ContextScorer implements StreamScorer {
 
     const rate = anomalous ? c.anomalyRateFactor : 1;
     const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
-    this.profile.learn(input.ts, logValue, step * c.profileRate, step * c.weekendRate);
+    this.profile.learn(input.ts, logValue, step * this.profile.pointRate(c.profileRate), step * c.weekendRate);
     this.sigma += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
 
     const kind: AlertKind =

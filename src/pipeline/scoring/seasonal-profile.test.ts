@@ -21,4 +21,25 @@ describe('SeasonalProfile', () => {
       expect(p.expectedLog(T0 + 2 * 86_400_000 + slot * FIVE_MINUTES), `slot ${slot}`).toBe(expected);
     }
   });
+
+  it('learns a source that reports every minute in days, not in points: a slot judges after minDays days, the weekend after a whole day', () => {
+    const MINUTE = 60_000;
+    const p = new SeasonalProfile(MINUTE, 2);
+    expect(p.slots).toHaveLength(288);
+    expect(p.pointsPerSlot).toBe(5);
+    // A per-day rate of 0.5 spread over five points a day gives 0.5 over the five together.
+    expect(1 - (1 - p.pointRate(0.5)) ** 5).toBeCloseTo(0.5, 12);
+    const day = 1440;
+    for (let i = 0; i < day; i++) p.learn(T0 + i * MINUTE, 1, 0, 0);
+    // A whole day of points (five in every slot) is one day seen.
+    expect(p.expectedLog(T0 + day * MINUTE)).toBeUndefined();
+    for (let i = day; i < 2 * day; i++) p.learn(T0 + i * MINUTE, 1, 0, 0);
+    expect(p.expectedLog(T0 + 2 * day * MINUTE)).toBe(1);
+    // Saturday: the weekend level needs a day of points, not a day of slots.
+    const saturday = T0 + 5 * day * MINUTE;
+    for (let i = 0; i < day - 1; i++) p.learn(saturday + i * MINUTE, 0.5, 0, 0);
+    expect(p.expectedLog(saturday + day * MINUTE)).toBeUndefined();
+    p.learn(saturday + (day - 1) * MINUTE, 0.5, 0, 0);
+    expect(p.expectedLog(saturday + day * MINUTE)).toBeCloseTo(0.5, 6);
+  });
 });

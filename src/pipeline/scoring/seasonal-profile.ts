@@ -7,12 +7,18 @@ const MAX_SLOTS = 288;
  * weekend offset: Saturday and Sunday are the weekday profile shifted by a learned amount, which is
  * what weekend dips of a log source look like. Learned online: each slot moves towards the values
  * it sees by `rate` per day, so yesterday weighs most and a week ago little.
+ *
+ * A source that reports more often than a slot is long (every minute: five points a slot) is
+ * learned in days all the same: a slot counts a day seen at its first point of the day, and the
+ * caller's rate per day is spread over the slot's points (`pointRate`).
  */
 export class SeasonalProfile {
   readonly slots: Float32Array;
   /** Days each slot has seen (capped at 255); in the slots' buffer, so a stream's profile is one allocation. */
   private readonly seen: Uint8Array;
   private readonly slotMs: number;
+  /** Points a slot gets in a day: 1 down to a cadence of one slot, more for finer cadences. */
+  readonly pointsPerSlot: number;
   weekendOffset = 0;
   /** Weekend points seen so far; the offset is their plain mean residual until a weekend day's worth. */
   private weekendPoints = 0;
@@ -28,6 +34,17 @@ export class SeasonalProfile {
     this.slots = new Float32Array(buffer, 0, slots).fill(NaN);
     this.seen = new Uint8Array(buffer, slots * Float32Array.BYTES_PER_ELEMENT, slots);
     this.slotMs = DAY_MS / slots;
+    this.pointsPerSlot = Math.max(1, Math.round(this.slotMs / cadenceMs));
+  }
+
+  /** The learning rate per point that gives `ratePerDay` over a day of a slot's points. */
+  pointRate(ratePerDay: number): number {
+    return this.pointsPerSlot === 1 ? ratePerDay : 1 - (1 - ratePerDay) ** (1 / this.pointsPerSlot);
+  }
+
+  /** Whether `ts` is a slot's first point of its day (every point, at a cadence of a slot or more). */
+  private firstOfSlot(ts: number): boolean {
+    return this.pointsPerSlot === 1 || ((ts % this.slotMs) + this.slotMs) % this.slotMs < this.cadenceMs;
   }
 
   slotOf(ts: number): number {
@@ -43,7 +60,11 @@ export class SeasonalProfile {
     const m = this.slots[slot];
     if (Number.isNaN(m) || this.seen[slot] < this.minDays) return undefined;
     if (!isWeekend(ts)) return m;
-    return this.weekendPoints < this.slots.length ? undefined : m + this.weekendOffset;
+    return this.weekendPoints < this.pointsPerDay() ? undefined : m + this.weekendOffset;
+  }
+
+  private pointsPerDay(): number {
+    return this.slots.length * this.pointsPerSlot;
   }
 
   /**
@@ -55,8 +76,8 @@ export class SeasonalProfile {
     const slot = this.slotOf(ts);
     const weekend = isWeekend(ts);
     const m = this.slots[slot];
-    if (!weekend && this.seen[slot] < 255) this.seen[slot]++;
-    if (weekend && this.weekendPoints < this.slots.length) {
+    if (!weekend && this.seen[slot] < 255 && this.firstOfSlot(ts)) this.seen[slot]++;
+    if (weekend && this.weekendPoints < this.pointsPerDay()) {
       if (Number.isNaN(m)) return;
       this.weekendPoints++;
       this.weekendOffset += (logValue - m - this.weekendOffset) / this.weekendPoints;
