@@ -119,4 +119,31 @@ describe('ScoringPipeline silence', () => {
     ]);
     expect(out[0].events).toBe(50);
   });
+
+  it('reports each touched stream\'s state as of the end of its batch; a pipeline restored from it continues identically', async () => {
+    const models = new Map([['m', model([])]]);
+    const make = () =>
+      new ScoringPipeline<number>({
+        router: new StreamRouter([{ match: '*', model: 'm', alert: { openAfter: 1, resolveAfter: 2 } }], models),
+        models,
+        maxBatch: 3,
+        maxLatencyMs: 1000,
+        snapshots: true,
+      });
+    const values = [1, 1, 20, 1, 30, 1, 1, 1, 40, 1, 1, 1];
+    const input: MetricEvent<number>[] = values.flatMap((v, i) => [
+      { stream: 'a', ts: i, values: [v], source: 2 * i },
+      { stream: 'b', ts: i, values: [v + 1], source: 2 * i + 1 },
+    ]);
+    const whole = await lastValueFrom(from(input).pipe(make().operator(), toArray()));
+    expect(whole[0].state.map((s) => s.stream)).toEqual(['a', 'b']);
+    // Cut after the 4th batch (12 events), keep the state its results carried, and go on in a new pipeline.
+    const head = whole.slice(0, 4);
+    const resumed = make();
+    for (const b of head) for (const { stream, snapshot } of b.state) resumed.restore(stream, JSON.parse(JSON.stringify(snapshot)));
+    const tail = await lastValueFrom(from(input.slice(12)).pipe(resumed.operator(), toArray()));
+    const strip = (bs: typeof whole) => bs.map(({ inference: _inference, ...b }) => b);
+    expect(strip(tail)).toEqual(strip(whole.slice(4)));
+    expect(resumed.snapshot('a')).toEqual(whole.at(-1)!.state.find((s) => s.stream === 'a')!.snapshot);
+  });
 });

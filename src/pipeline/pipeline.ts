@@ -8,8 +8,14 @@ import { scoreWindows } from './score-batch.js';
 import { CadenceTracker, LevelTracker, StreamScorers } from './scoring/index.js';
 import type { PipelineModel } from './scoring-model.js';
 import { SilenceTracker } from './silence.js';
-import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
+import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, StreamSnapshot, Window } from './types.js';
 import { StreamWindows } from './windows.js';
+
+/** Version of the per-stream state record; a record of another version starts its stream afresh. */
+export const SNAPSHOT_VERSION = 2;
+
+/** What a stream's state is at staging: its windows, its level and cadence, and its place on the event-time clock. */
+type StageState = Pick<StreamSnapshot, 'windows' | 'baseline' | 'lastSeen'>;
 
 export interface PipelineOptions<S = unknown> {
   router: StreamRouter;
@@ -25,6 +31,8 @@ export interface PipelineOptions<S = unknown> {
    * Kafka partition each); the silence watermark waits for the slowest lane. Absent: one lane.
    */
   laneOf?: (source: S) => string;
+  /** Put every touched stream's state snapshot into its BatchResult (`state`); the daemon's changelog needs it, a replay does not. */
+  snapshots?: boolean;
 }
 
 /**
@@ -47,11 +55,12 @@ type WindowStaged<S> = {
   cadenceMs: number | undefined;
   errorTrusted: boolean;
   source?: S;
+  stageState?: StageState;
 };
 
 type Staged<S> =
   | WindowStaged<S>
-  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; cadenceMs: number | undefined; index: number; receivedAt?: number; source?: S }
+  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; cadenceMs: number | undefined; index: number; receivedAt?: number; source?: S; stageState?: StageState }
   | { kind: 'rejected'; rejected: Rejected<S> }
   | { kind: 'tick'; wallNow: number };
 
@@ -83,6 +92,13 @@ export class ScoringPipeline<S = unknown> {
    */
   private finishedClock = -Infinity;
   private nextSweep = -Infinity;
+  /** Per stream (only with `snapshots`): events staged whose batch has not finished yet. */
+  private readonly pending = new Map<string, number>();
+  /**
+   * Per stream with pending events: its stage-time state as of the last finished batch, for a
+   * batch that changes only its finish-time state (a silence opened) while later events are staged.
+   */
+  private readonly finishedStage = new Map<string, StageState>();
 
   constructor(private readonly opts: PipelineOptions<S>) {}
 
@@ -129,8 +145,72 @@ export class ScoringPipeline<S = unknown> {
     for (const stream of dropped) {
       this.baselines.delete(stream);
       this.lastSeen.delete(stream);
+      this.pending.delete(stream);
+      this.finishedStage.delete(stream);
     }
     return dropped;
+  }
+
+  /** The stream's whole state as one JSON-serializable record; undefined for a stream never seen. */
+  snapshot(stream: string): StreamSnapshot | undefined {
+    const stage = this.stageState(stream);
+    return stage === undefined ? undefined : this.compose(stage, stream);
+  }
+
+  /**
+   * Replaces the stream's state with `snap` (a `snapshot` of this or an earlier run); a record of
+   * another version starts the stream afresh.
+   */
+  restore(stream: string, snap: StreamSnapshot | undefined | null): void {
+    const known = snap !== undefined && snap !== null && snap.v === SNAPSHOT_VERSION;
+    this.windows.restore(stream, known ? snap.windows : undefined);
+    this.episodes.restore(stream, known ? snap.episode : undefined);
+    this.silences.restore(stream, known ? snap.silence : undefined);
+    const route = known ? this.opts.router.route(stream) : null;
+    this.scorers.restore(stream, route?.scoring, known ? snap.scoring : undefined);
+    this.baselines.delete(stream);
+    this.lastSeen.delete(stream);
+    if (!known) return;
+    if (snap.baseline !== undefined) {
+      const { level, cadence } = snap.baseline;
+      this.baselines.set(stream, {
+        level: LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count }),
+        cadence: CadenceTracker.restore({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN }),
+      });
+    }
+    const seen = snap.lastSeen ?? snap.silence?.lastTs;
+    if (seen !== undefined && seen !== null) {
+      this.lastSeen.set(stream, seen);
+      if (seen > this.clock) this.clock = seen;
+    }
+  }
+
+  /** Stage-time state as the stream holds it now (undefined: the pipeline holds none of the stream). */
+  private stageState(stream: string): StageState | undefined {
+    const windows = this.windows.snapshot(stream);
+    if (windows === undefined) return undefined;
+    const state: StageState = { windows };
+    const b = this.baselines.get(stream);
+    if (b !== undefined) state.baseline = { level: b.level.snapshot(), cadence: b.cadence.snapshot() };
+    const seen = this.lastSeen.get(stream);
+    if (seen !== undefined && Number.isFinite(seen)) state.lastSeen = seen;
+    return state;
+  }
+
+  /**
+   * Stage-time state is taken when an event is staged, before micro-batching, since the holders may
+   * already hold later events by the time its batch finishes; the rest advances only in `finish`,
+   * batch after batch, and is read then.
+   */
+  private compose(stage: StageState, stream: string): StreamSnapshot {
+    const snap: StreamSnapshot = { v: SNAPSHOT_VERSION, ...stage };
+    const episode = this.episodes.snapshot(stream);
+    if (episode !== undefined) snap.episode = episode;
+    const scoring = this.scorers.snapshot(stream);
+    if (scoring !== undefined) snap.scoring = scoring;
+    const silence = this.silences.snapshot(stream);
+    if (silence !== undefined) snap.silence = silence;
+    return snap;
   }
 
   /**
@@ -196,6 +276,11 @@ export class ScoringPipeline<S = unknown> {
     const normalised = route.scoring.normalize === 'level';
     const errorTrusted = !normalised || baseline.level.established(perDay);
     baseline.level.observe(event.values[0], perDay);
+    let stageState: StageState | undefined;
+    if (this.opts.snapshots) {
+      stageState = this.stageState(item.stream);
+      this.pending.set(item.stream, (this.pending.get(item.stream) ?? 0) + 1);
+    }
     if (outcome === 'warming') {
       return {
         kind: 'warming',
@@ -207,6 +292,7 @@ export class ScoringPipeline<S = unknown> {
         index: item.index ?? -1,
         receivedAt: item.receivedAt,
         source: item.source,
+        stageState,
       };
     }
     const reference = model?.levelReference;
@@ -223,6 +309,7 @@ export class ScoringPipeline<S = unknown> {
       cadenceMs,
       errorTrusted,
       source: item.source,
+      stageState,
     };
   }
 
@@ -275,12 +362,49 @@ export class ScoringPipeline<S = unknown> {
     const idleMs = this.opts.idleEvictAfterMs ?? 0;
     let evicted: string[] = [];
     if (idleMs > 0 && this.finishedClock >= this.nextSweep) {
-      const sweep = this.evictIdle(this.finishedClock);
-      alerts.push(...sweep.alerts);
-      evicted = sweep.streams;
+      const eviction = this.evictIdle(this.finishedClock);
+      alerts.push(...eviction.alerts);
+      evicted = eviction.streams;
       this.nextSweep = this.finishedClock + Math.max(1, Math.floor(idleMs / 8));
     }
-    return { scored, alerts, rejected, sources, events, inference, evicted };
+    const state = this.opts.snapshots ? this.batchState(batch, alerts, evicted) : [];
+    return { scored, alerts, rejected, sources, events, inference, evicted, state };
+  }
+
+  /**
+   * The state of every stream this batch changed, as of the end of this batch: those with an event
+   * in it, those with an alert of it (a silence opened), and a tombstone (null) for each evicted one.
+   */
+  private batchState(batch: Staged<S>[], alerts: Alert[], evicted: string[]): { stream: string; snapshot: StreamSnapshot | null }[] {
+    const stage = new Map<string, StageState>();
+    for (const s of batch) {
+      if (s.kind !== 'window' && s.kind !== 'warming') continue;
+      const stream = s.kind === 'window' ? s.window.stream : s.stream;
+      stage.set(stream, s.stageState!);
+      const left = (this.pending.get(stream) ?? 1) - 1;
+      if (left > 0) this.pending.set(stream, left);
+      else this.pending.delete(stream);
+    }
+    for (const [stream, st] of stage) {
+      if (this.pending.has(stream)) this.finishedStage.set(stream, st);
+      else this.finishedStage.delete(stream);
+    }
+    const gone = new Set(evicted);
+    const out: { stream: string; snapshot: StreamSnapshot | null }[] = [];
+    for (const [stream, st] of stage) if (!gone.has(stream)) out.push({ stream, snapshot: this.compose(st, stream) });
+    for (const a of alerts) {
+      if (stage.has(a.stream) || gone.has(a.stream)) continue;
+      const st = this.pending.has(a.stream) ? this.finishedStage.get(a.stream) : this.stageState(a.stream);
+      if (st === undefined) continue;
+      stage.set(a.stream, st);
+      out.push({ stream: a.stream, snapshot: this.compose(st, a.stream) });
+    }
+    for (const stream of evicted) {
+      this.pending.delete(stream);
+      this.finishedStage.delete(stream);
+      out.push({ stream, snapshot: null });
+    }
+    return out;
   }
 
   /** Scores one window under its stream's rule and advances the stream's episode. */

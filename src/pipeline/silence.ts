@@ -2,6 +2,17 @@ import TinyQueue from 'tinyqueue';
 import { alertId } from './episodes.js';
 import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
 
+/** A stream's activity as plain JSON (absent cadence or arrival: null). */
+export interface SilenceSnapshot {
+  model: string;
+  after: number;
+  cadence: number | null;
+  lastTs: number;
+  lastIndex: number;
+  lastArrival: number | null;
+  silence: { startTs: number; alertId: string; missed: number } | null;
+}
+
 interface StreamActivity {
   model: string;
   /** Cadences without an event before a silence opens (0: never). */
@@ -79,6 +90,41 @@ export class SilenceTracker {
         this.dueByEventTime(out);
       }
     }
+  }
+
+  snapshot(stream: string): SilenceSnapshot | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined) return undefined;
+    return {
+      model: s.model,
+      after: s.after,
+      cadence: s.cadence ?? null,
+      lastTs: s.lastTs,
+      lastIndex: s.lastIndex,
+      lastArrival: s.lastArrival ?? null,
+      silence: s.silence === null ? null : { ...s.silence },
+    };
+  }
+
+  /**
+   * Takes over a stream's activity: its deadline is queued again, and the watermark moves up to its
+   * last event (the newest restored event time is where the stream's partition left off).
+   */
+  restore(stream: string, snap: SilenceSnapshot | undefined): void {
+    this.streams.delete(stream);
+    if (snap === undefined || snap === null) return;
+    const s: StreamActivity = {
+      model: snap.model,
+      after: snap.after,
+      cadence: snap.cadence ?? undefined,
+      lastTs: snap.lastTs,
+      lastIndex: snap.lastIndex,
+      lastArrival: snap.lastArrival ?? undefined,
+      silence: snap.silence === null ? null : { ...snap.silence },
+    };
+    this.streams.set(stream, s);
+    if (s.cadence !== undefined && s.after > 0) this.deadlines.push({ at: s.lastTs + (s.after + 1) * s.cadence, stream, lastTs: s.lastTs });
+    if (s.lastTs > this.watermark) this.watermark = s.lastTs;
   }
 
   /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */

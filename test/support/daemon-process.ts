@@ -72,6 +72,10 @@ export class DaemonProcess {
     this.child.kill('SIGKILL');
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   tail(n = 15): string {
     return this.logs.slice(-n).map((l) => JSON.stringify(l)).join('\n');
   }
@@ -97,6 +101,10 @@ export function writeTestConfig(opts: {
   kafka?: string;
   /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
   metrics?: string;
+  /** More lines of the `daemon` section, e.g. `  sessionTimeoutMs: 6000`. */
+  daemon?: string;
+  /** inference.maxBatch; default 512. */
+  maxBatch?: number;
   extra?: string;
   /**
    * `model-only`: the autoencoder alone against its threshold on raw values, no silence episodes —
@@ -132,10 +140,10 @@ metrics:
   host: 127.0.0.1
   port: 0
 ${opts.metrics ?? ''}inference:
-  maxBatch: 512
+  maxBatch: ${opts.maxBatch ?? 512}
   maxLatencyMs: 20${more('inference')}
 daemon:
-  shutdownTimeoutMs: 20000${more('daemon')}
+  shutdownTimeoutMs: 20000${more('daemon')}${opts.daemon ? `\n${opts.daemon}` : ''}
 models:
   eps-gru: ${join(repo, 'models', 'eps-gru')}
 streams:

@@ -1,7 +1,17 @@
 import type { ContextConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
-import { SeasonalProfile } from './seasonal-profile.js';
+import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.js';
+
+export interface ContextScorerSnapshot {
+  method: 'context';
+  profile: SeasonalProfileSnapshot | null;
+  /** null: not learned yet (NaN). */
+  sigma: number | null;
+  up: number;
+  down: number;
+  rhythm: RhythmSnapshot | null;
+}
 
 /**
  * The `context` scoring method: the autoencoder's reconstruction error, judged against the
@@ -32,6 +42,26 @@ export class ContextScorer implements StreamScorer {
   private rhythm: RhythmWindow | null = null;
 
   constructor(private readonly config: ContextConfig) {}
+
+  snapshot(): ContextScorerSnapshot {
+    return {
+      method: 'context',
+      profile: this.profile?.snapshot() ?? null,
+      sigma: Number.isNaN(this.sigma) ? null : this.sigma,
+      up: this.up,
+      down: this.down,
+      rhythm: this.rhythm?.snapshot() ?? null,
+    };
+  }
+
+  restore(s: ContextScorerSnapshot): void {
+    if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
+    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile);
+    this.sigma = s.sigma === null ? NaN : s.sigma;
+    this.up = s.up;
+    this.down = s.down;
+    this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm);
+  }
 
   score(input: ScoreInput): ScoreOutput {
     const value = input.latest[0];
@@ -106,6 +136,14 @@ const CUSUM_CAP = 1.5;
 /** Enough points for a stable spread; more only costs time per event at fine cadences. */
 const MAX_RHYTHM_POINTS = 48;
 
+interface RhythmSnapshot {
+  size: number;
+  observed: number[];
+  expected: number[];
+  next: number;
+  count: number;
+}
+
 /** The last `size` observed and expected log values, and how much each spreads. */
 class RhythmWindow {
   private readonly observed: Float64Array;
@@ -116,6 +154,19 @@ class RhythmWindow {
   constructor(readonly size: number) {
     this.observed = new Float64Array(size);
     this.expected = new Float64Array(size);
+  }
+
+  snapshot(): RhythmSnapshot {
+    return { size: this.size, observed: Array.from(this.observed), expected: Array.from(this.expected), next: this.next, count: this.count };
+  }
+
+  static restore(s: RhythmSnapshot): RhythmWindow {
+    const w = new RhythmWindow(s.size);
+    w.observed.set(s.observed);
+    w.expected.set(s.expected);
+    w.next = s.next;
+    w.count = s.count;
+    return w;
   }
 
   push(observedLog: number, expectedLog: number): void {

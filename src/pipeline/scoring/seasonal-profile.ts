@@ -1,4 +1,12 @@
 const DAY_MS = 86_400_000;
+
+/** Plain JSON: an unseen slot (NaN) is null. */
+export interface SeasonalProfileSnapshot {
+  cadenceMs: number;
+  slots: (number | null)[];
+  weekendOffset: number;
+  weekendPoints: number;
+}
 /** Finer than this many slots a day the profile would only learn noise (and cost memory). */
 const MAX_SLOTS = 288;
 
@@ -26,6 +34,24 @@ export class SeasonalProfile {
     this.slots = new Float32Array(slots).fill(NaN);
     this.seen = new Uint8Array(slots);
     this.slotMs = DAY_MS / slots;
+  }
+
+  snapshot(): SeasonalProfileSnapshot {
+    return {
+      cadenceMs: this.cadenceMs,
+      slots: Array.from(this.slots, (x) => (Number.isNaN(x) ? null : x)),
+      weekendOffset: this.weekendOffset,
+      weekendPoints: this.weekendPoints,
+    };
+  }
+
+  static restore(s: SeasonalProfileSnapshot): SeasonalProfile {
+    const p = new SeasonalProfile(s.cadenceMs);
+    if (s.slots.length !== p.slots.length) throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
+    s.slots.forEach((x, i) => (p.slots[i] = x === null ? NaN : x));
+    p.weekendOffset = s.weekendOffset;
+    p.weekendPoints = s.weekendPoints;
+    return p;
   }
 
   slotOf(ts: number): number {
