@@ -8,7 +8,7 @@ import { readAll } from './kafka.js';
  * malformed event and an event older than its stream's last (out of order: what gets
  * dead-lettered then depends on the stream's restored state).
  */
-export function faultInput(sources: number, rows: number, badEvery: number): { key: string | null; value: string }[][] {
+export function faultInput(sources: number, rows: number, badEvery: number): { key: string | null; value: string; timestamp: string }[][] {
   const files = ['timeseries1.csv', 'timeseries2.csv', 'timeseries3.csv', 'timeseries4.csv'].map(readEps);
   const stream = (i: number) => `src-${String(i).padStart(3, '0')}`;
   const value = (i: number, row: number) => {
@@ -18,15 +18,17 @@ export function faultInput(sources: number, rows: number, badEvery: number): { k
     const at = Math.floor(rows / 4) + ((i * 7) % Math.floor(rows / 2));
     return i % 3 === 0 && row >= at && row < at + 1 + (i % 3) ? v * 3 : v;
   };
-  const out: { key: string | null; value: string }[][] = [];
+  const out: { key: string | null; value: string; timestamp: string }[][] = [];
   for (let row = 0; row < rows; row++) {
-    const messages: { key: string | null; value: string }[] = [];
-    for (let i = 0; i < sources; i++) messages.push({ key: stream(i), value: JSON.stringify({ stream: stream(i), ts: new Date(T0 + row * HALF_HOUR).toISOString(), value: value(i, row) }) });
+    // The broker timestamp is the event time: the daemon refuses events dated far from it (input.maxTimestampSkewMs).
+    const timestamp = String(T0 + row * HALF_HOUR);
+    const messages: { key: string | null; value: string; timestamp: string }[] = [];
+    for (let i = 0; i < sources; i++) messages.push({ key: stream(i), timestamp, value: JSON.stringify({ stream: stream(i), ts: new Date(T0 + row * HALF_HOUR).toISOString(), value: value(i, row) }) });
     if (row > 0 && row % badEvery === 0) {
       const i = row % sources;
-      messages.push({ key: stream(i), value: `{"stream":"${stream(i)}","ts":` });
-      messages.push({ key: stream(i), value: JSON.stringify({ stream: stream(i), ts: new Date(T0 + (row - 3) * HALF_HOUR).toISOString(), value: 1 }) });
-      messages.push({ key: stream(i), value: JSON.stringify({ stream: stream(i), ts: 'not-a-time', value: 1 }) });
+      messages.push({ key: stream(i), timestamp, value: `{"stream":"${stream(i)}","ts":` });
+      messages.push({ key: stream(i), timestamp, value: JSON.stringify({ stream: stream(i), ts: new Date(T0 + (row - 3) * HALF_HOUR).toISOString(), value: 1 }) });
+      messages.push({ key: stream(i), timestamp, value: JSON.stringify({ stream: stream(i), ts: 'not-a-time', value: 1 }) });
     }
     out.push(messages);
   }
