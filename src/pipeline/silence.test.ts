@@ -61,4 +61,33 @@ describe('SilenceTracker', () => {
     for (let i = 13; i < 20; i++) t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
     expect(out.map((a) => `${a.stream}:${a.state}:${a.startTs}`)).toEqual([`b:open:${new Date(at(13)).toISOString()}`]);
   });
+
+  it('continues from a JSON snapshot: a silence opened before the cut resolves, one due after it opens, as in an uninterrupted run', () => {
+    // "b" stops at 5 and returns at 15, "c" stops at 12 and never returns; "a" carries event time on.
+    const feed = (t: SilenceTracker, from: number, to: number, out: Alert[]) => {
+      for (let i = from; i < to; i++) {
+        t.observe('a', 'm', 2, at(i), C, i, 1000 + i, out);
+        if (i <= 5 || i >= 15) t.observe('b', 'm', 2, at(i), i > 1 ? C : undefined, i, 1000 + i, out);
+        if (i <= 12) t.observe('c', 'm', 2, at(i), i > 1 ? C : undefined, i, 1000 + i, out);
+      }
+    };
+    const whole = new SilenceTracker();
+    const expected: Alert[] = [];
+    feed(whole, 0, 25, expected);
+    expect(expected.map((a) => [a.stream, a.state])).toEqual([
+      ['b', 'open'],
+      ['c', 'open'],
+      ['b', 'resolved'],
+    ]);
+    for (const cut of [3, 6, 9, 13, 14, 15, 16, 20]) {
+      const first = new SilenceTracker();
+      const got: Alert[] = [];
+      feed(first, 0, cut, got);
+      const second = new SilenceTracker();
+      for (const stream of ['a', 'b', 'c']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined);
+      feed(second, cut, 25, got);
+      expect(got, `cut at ${cut}`).toEqual(expected);
+      for (const stream of ['a', 'b', 'c']) expect(second.snapshot(stream)).toEqual(whole.snapshot(stream));
+    }
+  });
 });
