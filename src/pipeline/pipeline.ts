@@ -181,8 +181,18 @@ export class ScoringPipeline<S = unknown> {
     const seen = snap.lastSeen ?? snap.silence?.lastTs;
     if (seen !== undefined && seen !== null) {
       this.lastSeen.set(stream, seen);
-      if (seen > this.clock) this.clock = seen;
+      if (seen > this.clock) {
+        this.clock = seen;
+        // Sweeps fall on multiples of their period, so a restored pipeline sweeps when an uninterrupted one would.
+        if ((this.opts.idleEvictAfterMs ?? 0) > 0) this.nextSweep = this.sweepAfter(this.clock);
+      }
     }
+  }
+
+  /** The next sweep's event time after one at `clock`: the next multiple of an eighth of the idle time. */
+  private sweepAfter(clock: number): number {
+    const step = Math.max(1, Math.floor((this.opts.idleEvictAfterMs ?? 0) / 8));
+    return (Math.floor(clock / step) + 1) * step;
   }
 
   /** Stage-time state as the stream holds it now (undefined: the pipeline holds none of the stream). */
@@ -222,7 +232,8 @@ export class ScoringPipeline<S = unknown> {
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
-      if (now - this.lastSeen.get(stream)! < idleMs) return false;
+      // A stream with events still in flight (staged, their batch not finished) is not idle.
+      if (now - this.lastSeen.get(stream)! < idleMs || this.pending.has(stream)) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
@@ -365,7 +376,7 @@ export class ScoringPipeline<S = unknown> {
       const eviction = this.evictIdle(this.finishedClock);
       alerts.push(...eviction.alerts);
       evicted = eviction.streams;
-      this.nextSweep = this.finishedClock + Math.max(1, Math.floor(idleMs / 8));
+      this.nextSweep = this.sweepAfter(this.finishedClock);
     }
     const state = this.opts.snapshots ? this.batchState(batch, alerts, evicted) : [];
     return { scored, alerts, rejected, sources, events, inference, evicted, state };
