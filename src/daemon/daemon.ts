@@ -243,10 +243,12 @@ export class Daemon {
   private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
     const live = dropStale(result, (tp, epoch) => this.source.isCurrent(tp, epoch), (stream) => this.partitionOf(stream));
     if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) for (const sink of this.sinks) await sink.deliver(live);
-    // Streams evicted by this batch lose their series after its windows were recorded, never before.
+    // Streams evicted by this batch lose their series after its windows were recorded and its
+    // resolved alerts and changelog tombstones went to their partition, never before; their partition
+    // stays known if an event of the stream arrived again meanwhile.
     const evicted = result.evicted ?? [];
     if (evicted.length > 0) {
-      this.forgetStreams(evicted);
+      this.forgetStreams(evicted.filter((stream) => !this.pipeline.holds(stream)));
       this.metrics.observeEvicted(evicted.length);
       this.log.info({ streams: evicted.length, sample: evicted.slice(0, 5) }, 'idle streams evicted');
     }

@@ -102,6 +102,11 @@ export class ScoringPipeline<S = unknown> {
 
   constructor(private readonly opts: PipelineOptions<S>) {}
 
+  /** Whether the pipeline holds state for `stream`. */
+  holds(stream: string): boolean {
+    return this.lastSeen.has(stream);
+  }
+
   /** Streams the pipeline holds state for (routed or not). */
   get activeStreams(): number {
     return this.lastSeen.size;
