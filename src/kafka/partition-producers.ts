@@ -24,7 +24,12 @@ export interface PartitionTransaction {
   /** The next offset to read in the input partition; undefined: nothing consumed to commit (only a wall-clock silence's alert). */
   offset: string | undefined;
   compression?: CompressionTypes;
+  /** Each message in a request of its own, so a refused one is known (`RefusedMessage.refused`). */
+  oneByOne?: boolean;
 }
+
+/** An error of a one-by-one send, with the message it was about. */
+export type RefusedMessage = Error & { refused?: { topic: string; message: Message } };
 
 /**
  * One transactional producer per input partition, with a transactional id stable per partition.
@@ -87,7 +92,18 @@ export class PartitionProducers {
     if (producer === undefined) throw new Error(`no transactional producer for ${tp.topic}[${tp.partition}]`);
     // On failure the producer is discarded, not aborted: the next `fence` aborts whatever it left open.
     const transaction = await producer.transaction();
-    for (const chunk of chunks(tx.topicMessages, MAX_REQUEST_BYTES)) await transaction.sendBatch({ topicMessages: chunk, acks: -1, compression: tx.compression ?? CompressionTypes.None });
+    const compression = tx.compression ?? CompressionTypes.None;
+    if (tx.oneByOne) {
+      for (const { topic, messages } of tx.topicMessages) {
+        for (const message of messages) {
+          try {
+            await transaction.sendBatch({ topicMessages: [{ topic, messages: [message] }], acks: -1, compression });
+          } catch (err) {
+            throw Object.assign(err as Error, { refused: { topic, message } });
+          }
+        }
+      }
+    } else for (const chunk of chunks(tx.topicMessages, MAX_REQUEST_BYTES)) await transaction.sendBatch({ topicMessages: chunk, acks: -1, compression });
     if (tx.offset !== undefined) await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, offset: tx.offset }] }] });
     await transaction.commit();
   }

@@ -1,8 +1,8 @@
 import type { CompressionTypes, Message, TopicMessages } from 'kafkajs';
-import { messageBytes, type Parked } from '../kafka/delivery.js';
+import { isNonRetriable, messageBytes, type Parked } from '../kafka/delivery.js';
 import type { Logger } from '../log.js';
 import { alertMessage, changelogMessage, deadLetterMessage } from '../kafka/messages.js';
-import { isFenced, tpKey, type PartitionProducers, type TopicPartition } from '../kafka/partition-producers.js';
+import { isFenced, tpKey, type PartitionProducers, type RefusedMessage, type TopicPartition } from '../kafka/partition-producers.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
 import type { BatchResult } from '../pipeline/types.js';
 import type { Sink } from './sink.js';
@@ -110,7 +110,7 @@ export class KafkaSink implements Sink {
 
   private async commit(w: PartitionWork): Promise<void> {
     const { producers, topics, log } = this.opts;
-    const topicMessages: TopicMessages[] = [];
+    let topicMessages: TopicMessages[] = [];
     const add = (topic: string, messages: Message[]) => {
       const fit = messages.filter((m) => {
         const bytes = messageBytes(m);
@@ -128,6 +128,8 @@ export class KafkaSink implements Sink {
     // Nothing to write and no offset to move: no transaction.
     if (topicMessages.length === 0 && (offset === undefined || w.offset === this.base.get(tpKey(w.tp)))) return;
 
+    // After a request the broker refused for good, messages go one by one; each one it refuses is parked.
+    let oneByOne = false;
     for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
       // Stale work (fetched before a rebalance or a fence) is redone from the committed offset by whoever owns the partition now.
       if (!this.opts.isCurrent(w.tp, w.epoch)) return;
@@ -145,7 +147,7 @@ export class KafkaSink implements Sink {
             return;
           }
         }
-        await producers.commit(w.tp, { topicMessages, offset, compression: this.opts.compression });
+        await producers.commit(w.tp, { topicMessages, offset, compression: this.opts.compression, oneByOne });
         if (w.offset !== undefined) this.committed(w.tp, w.offset);
         return;
       } catch (err) {
@@ -153,6 +155,19 @@ export class KafkaSink implements Sink {
           log.warn({ ...where, err: (err as Error).message }, 'transaction fenced: another producer took this partition; its in-flight work is dropped');
           this.lose(w.tp);
           return;
+        }
+        if (isNonRetriable(err)) {
+          const refused = (err as RefusedMessage).refused;
+          if (refused !== undefined) {
+            const { topic, message } = refused;
+            this.park({ topic, key: message.key === null || message.key === undefined ? null : message.key.toString(), bytes: messageBytes(message), reason: 'rejected_by_broker', detail: (err as Error).message });
+            topicMessages = topicMessages.map((t) => (t.topic === topic ? { topic, messages: t.messages.filter((m) => m !== message) } : t)).filter((t) => t.messages.length > 0);
+          } else {
+            log.warn({ ...where, err: (err as Error).message }, 'the broker refused a request for good; its messages go one by one');
+          }
+          oneByOne = true;
+          await producers.discard(w.tp);
+          continue;
         }
         log.error({ ...where, err: (err as Error).message, attempt, alerts: w.alerts.length, deadLetters: w.deadLetters.length }, 'transaction failed; retrying');
         await producers.discard(w.tp);
@@ -176,7 +191,7 @@ export class KafkaSink implements Sink {
   }
 
   private park(p: Parked): void {
-    this.opts.log.error(p, 'message parked: it can never be delivered, so it is left out of the transaction');
+    this.opts.log.error(p, 'message parked: it can never be delivered, so it is not retried');
     this.opts.onParked?.(p);
   }
 
