@@ -132,13 +132,19 @@ export class Daemon {
     });
     const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
     this.kafka = kafka;
-    this.admin = admin;
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
-      const made = await ensureTopics(admin, [{ topic: config.alerts.topic }, { topic: config.deadLetter.topic }]);
-      if (made.length > 0) this.log.info({ topics: made }, 'created topics');
+      try {
+        const made = await ensureTopics(admin, [{ topic: config.alerts.topic }, { topic: config.deadLetter.topic }]);
+        if (made.length > 0) this.log.info({ topics: made }, 'created topics');
+      } finally {
+        await admin.disconnect();
+      }
     }, isStopping, this.log, { diagnose });
     if (!created) return;
+    // The admin of restores (changelog topic, committed offsets), with kafkajs' own retries.
+    this.admin = kafka.admin();
+    if (!(await retryUntilStopped('connecting the admin client', () => this.admin.connect(), isStopping, this.log, { diagnose }))) return;
 
     this.producers = new PartitionProducers(
       kafka,
@@ -298,10 +304,14 @@ export class Daemon {
       for (const stream of [...this.streamPartition.keys()]) if (gone(stream)) this.streamPartition.delete(stream);
       this.committed.forget((t, p) => this.source.owns(t, p));
 
+      this.log.debug('restore: dropping done, ensuring the changelog topic');
       const changelog = await ensureChangelog(this.admin, topic, [...new Set(tps.map((tp) => tp.topic))]);
       if (changelog !== 'ok') this.log.info({ topic, changelog }, 'state changelog topic');
+      this.log.debug('restore: fencing');
       await Promise.all(tps.map((tp) => this.producers.fence(tp)));
+      this.log.debug('restore: reading committed offsets');
       committed = await this.committedOffsets(tps);
+      this.log.debug('restore: reading the changelog');
       const restored = await readChangelog(this.kafka, topic, tps, config.kafka.groupId);
       let streams = 0;
       for (const [stream, r] of restored) {
