@@ -67,7 +67,7 @@ export class Daemon {
     const { config } = opts.loaded;
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
-      laneOf: (ref) => `${ref.topic}\u0000${ref.partition}`,
+      laneOf: (ref) => tpKey(ref),
       snapshots: true,
     });
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
@@ -316,7 +316,7 @@ export class Daemon {
       let streams = 0;
       for (const [stream, r] of restored) {
         if (r.snapshot === null) continue;
-        this.pipeline.restore(stream, r.snapshot);
+        this.pipeline.restore(stream, r.snapshot, tpKey(r.input));
         this.streamPartition.set(stream, tpKey(r.input));
         streams++;
       }

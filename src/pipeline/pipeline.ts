@@ -164,13 +164,14 @@ export class ScoringPipeline<S = unknown> {
 
   /**
    * Replaces the stream's state with `snap` (a `snapshot` of this or an earlier run); a record of
-   * another version starts the stream afresh.
+   * another version starts the stream afresh. `lane` is the lane its events come in (`laneOf` of
+   * their source; one lane when absent).
    */
-  restore(stream: string, snap: StreamSnapshot | undefined | null): void {
+  restore(stream: string, snap: StreamSnapshot | undefined | null, lane = ''): void {
     const known = snap !== undefined && snap !== null && snap.v === SNAPSHOT_VERSION;
     this.windows.restore(stream, known ? snap.windows : undefined);
     this.episodes.restore(stream, known ? snap.episode : undefined);
-    this.silences.restore(stream, known ? snap.silence : undefined);
+    this.silences.restore(stream, known ? snap.silence : undefined, lane);
     const route = known ? this.opts.router.route(stream) : null;
     this.scorers.restore(stream, route?.scoring, known ? snap.scoring : undefined);
     this.baselines.delete(stream);
@@ -186,10 +187,12 @@ export class ScoringPipeline<S = unknown> {
     const seen = snap.lastSeen ?? snap.silence?.lastTs;
     if (seen !== undefined && seen !== null) {
       this.lastSeen.set(stream, seen);
-      if (seen > this.clock) {
-        this.clock = seen;
-        // Sweeps fall on multiples of their period, so a restored pipeline sweeps when an uninterrupted one would.
-        if ((this.opts.idleEvictAfterMs ?? 0) > 0) this.nextSweep = this.sweepAfter(this.clock);
+      if (seen > this.clock) this.clock = seen;
+      // Restored state is finished state: the sweeps' clock moves up with it. Sweeps fall on multiples
+      // of their period, so a restored pipeline sweeps when an uninterrupted one would.
+      if (seen > this.finishedClock) {
+        this.finishedClock = seen;
+        if ((this.opts.idleEvictAfterMs ?? 0) > 0) this.nextSweep = this.sweepAfter(this.finishedClock);
       }
     }
   }

@@ -90,4 +90,31 @@ describe('SilenceTracker', () => {
       for (const stream of ['a', 'b', 'c']) expect(second.snapshot(stream)).toEqual(whole.snapshot(stream));
     }
   });
+
+  it('continues from snapshots in lanes: the restored lanes hold the watermark back as they did before the cut', () => {
+    // Lane "p0" ("a", "c") runs 6 steps ahead of lane "p1" ("b", "d"); "c" stops at 4 and "b" at 9.
+    const lanes: Record<string, string> = { a: 'p0', b: 'p1', c: 'p0', d: 'p1' };
+    const feed = (t: SilenceTracker, from: number, to: number, out: Alert[]) => {
+      for (let i = from; i < to; i++) {
+        t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
+        if (i <= 4) t.observe('c', 'm', 2, at(i), C, i, undefined, out, 'p0');
+        if (i < 6) continue;
+        t.observe('d', 'm', 2, at(i - 6), C, i - 6, undefined, out, 'p1');
+        if (i - 6 <= 9) t.observe('b', 'm', 2, at(i - 6), C, i - 6, undefined, out, 'p1');
+      }
+    };
+    const whole = new SilenceTracker();
+    const expected: Alert[] = [];
+    feed(whole, 0, 30, expected);
+    expect(expected.map((a) => `${a.stream}:${a.state}:${a.detectedAt}`)).toEqual([`c:open:${new Date(at(7)).toISOString()}`, `b:open:${new Date(at(12)).toISOString()}`]);
+    for (const cut of [7, 9, 11, 13, 16]) {
+      const first = new SilenceTracker();
+      const got: Alert[] = [];
+      feed(first, 0, cut, got);
+      const second = new SilenceTracker();
+      for (const stream of ['a', 'b', 'c', 'd']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined, lanes[stream]);
+      feed(second, cut, 30, got);
+      expect(got, `cut at ${cut}`).toEqual(expected);
+    }
+  });
 });

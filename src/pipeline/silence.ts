@@ -107,10 +107,12 @@ export class SilenceTracker {
   }
 
   /**
-   * Takes over a stream's activity: its deadline is queued again, and the watermark moves up to its
-   * last event (the newest restored event time is where the stream's partition left off).
+   * Takes over a stream's activity: its deadline is queued again, and its lane's newest timestamp
+   * moves up to its last event (the newest restored event time is where the lane left off). The
+   * watermark itself moves with the next event, once every restored lane is known, as it would have
+   * in an uninterrupted run.
    */
-  restore(stream: string, snap: SilenceSnapshot | undefined): void {
+  restore(stream: string, snap: SilenceSnapshot | undefined, lane = ''): void {
     this.streams.delete(stream);
     if (snap === undefined || snap === null) return;
     const s: StreamActivity = {
@@ -124,7 +126,7 @@ export class SilenceTracker {
     };
     this.streams.set(stream, s);
     if (s.cadence !== undefined && s.after > 0) this.deadlines.push({ at: s.lastTs + (s.after + 1) * s.cadence, stream, lastTs: s.lastTs });
-    if (s.lastTs > this.watermark) this.watermark = s.lastTs;
+    if (s.lastTs > (this.lanes.get(lane) ?? -Infinity)) this.lanes.set(lane, s.lastTs);
   }
 
   /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */

@@ -56,7 +56,7 @@ export class ContextScorer implements StreamScorer {
 
   restore(s: ContextScorerSnapshot): void {
     if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
-    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile);
+    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays);
     this.sigma = s.sigma === null ? NaN : s.sigma;
     this.up = s.up;
     this.down = s.down;

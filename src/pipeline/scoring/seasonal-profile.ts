@@ -4,6 +4,8 @@ const DAY_MS = 86_400_000;
 export interface SeasonalProfileSnapshot {
   cadenceMs: number;
   slots: (number | null)[];
+  /** Days each slot has seen. */
+  seen: number[];
   weekendOffset: number;
   weekendPoints: number;
 }
@@ -40,15 +42,19 @@ export class SeasonalProfile {
     return {
       cadenceMs: this.cadenceMs,
       slots: Array.from(this.slots, (x) => (Number.isNaN(x) ? null : x)),
+      seen: Array.from(this.seen),
       weekendOffset: this.weekendOffset,
       weekendPoints: this.weekendPoints,
     };
   }
 
-  static restore(s: SeasonalProfileSnapshot): SeasonalProfile {
-    const p = new SeasonalProfile(s.cadenceMs);
-    if (s.slots.length !== p.slots.length) throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
+  static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
+    const p = new SeasonalProfile(s.cadenceMs, minDays);
+    if (s.slots.length !== p.slots.length || s.seen.length !== p.seen.length) {
+      throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
+    }
     s.slots.forEach((x, i) => (p.slots[i] = x === null ? NaN : x));
+    p.seen.set(s.seen);
     p.weekendOffset = s.weekendOffset;
     p.weekendPoints = s.weekendPoints;
     return p;
