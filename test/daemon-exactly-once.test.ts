@@ -36,7 +36,7 @@ describe('exactly-once alerts and dead letters', () => {
       maxBatch: 256,
       // No eviction and no silences: both are measured on the event time of all partitions a member
       // reads, and how far one partition runs ahead of another differs between runs.
-      daemon: '  sessionTimeoutMs: 6000\n  maxInFlight: 2000\n  idleEvictAfterMs: 0',
+      sections: { daemon: 'sessionTimeoutMs: 6000\nmaxInFlight: 2000\nidleEvictAfterMs: 0' },
       extra: '    silence:\n      after: 0\n',
     });
   const start = (file: string) => {

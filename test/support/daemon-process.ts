@@ -101,8 +101,6 @@ export function writeTestConfig(opts: {
   kafka?: string;
   /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
   metrics?: string;
-  /** More lines of the `daemon` section, e.g. `  sessionTimeoutMs: 6000`. */
-  daemon?: string;
   /** inference.maxBatch; default 512. */
   maxBatch?: number;
   extra?: string;
@@ -143,7 +141,7 @@ ${opts.metrics ?? ''}inference:
   maxBatch: ${opts.maxBatch ?? 512}
   maxLatencyMs: 20${more('inference')}
 daemon:
-  shutdownTimeoutMs: 20000${more('daemon')}${opts.daemon ? `\n${opts.daemon}` : ''}
+  shutdownTimeoutMs: 20000${more('daemon')}
 models:
   eps-gru: ${join(repo, 'models', 'eps-gru')}
 streams:
