@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,7 +27,10 @@ export class DaemonProcess {
       env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
+    // ANOMALYD_TEST_LOG_DIR keeps every daemon's log lines in a file of its own, for reading after a run.
+    const keep = process.env.ANOMALYD_TEST_LOG_DIR ? join(process.env.ANOMALYD_TEST_LOG_DIR, `daemon-${this.child.pid}.log`) : undefined;
     createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      if (keep !== undefined) appendFileSync(keep, `${text}\n`);
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
