@@ -258,6 +258,8 @@ export class Daemon {
       this.metrics.observeEvicted(evicted.length);
       this.log.info({ streams: evicted.length, sample: evicted.slice(0, 5) }, 'idle streams evicted');
     }
+    // As of this delivery, not only as of the next gauge tick: the batch's offsets are committed already.
+    this.metrics.setActiveStreams(this.pipeline.activeStreams);
     let bytes = 0;
     for (const ref of result.sources) bytes += refBytes(ref);
     this.source.completed(result.events, bytes);

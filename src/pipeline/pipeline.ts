@@ -240,8 +240,9 @@ export class ScoringPipeline<S = unknown> {
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
-      // A stream with events still in flight (staged, their batch not finished) is not idle.
-      if (now - this.lastSeen.get(stream)! < idleMs || this.pending.has(stream)) return false;
+      // `now` is the finished-batch clock: a stream with events still in flight (staged, their batch
+      // not finished) was last seen at a staging clock no earlier than it, so it is never idle here.
+      if (now - this.lastSeen.get(stream)! < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
