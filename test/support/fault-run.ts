@@ -42,17 +42,6 @@ export async function committedShare(admin: Admin, groupId: string, topic: strin
   return done / total;
 }
 
-export async function waitForShare(admin: Admin, groupId: string, topic: string, total: number, share: number, timeoutMs = 180_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // The broker may be recovering from a freeze: its errors are transient here.
-    const s = await committedShare(admin, groupId, topic, total).catch(() => -1);
-    if (s >= share) return s;
-    if (Date.now() > deadline) throw new Error(`group ${groupId} stuck at ${(s * 100).toFixed(1)} % of ${topic} (waiting for ${share * 100} %)`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A message as compared between runs: key, value and headers, nothing else (offsets and timestamps differ). */
 function canonical(m: KafkaMessage): string {
   const headers = Object.entries(m.headers ?? {})
