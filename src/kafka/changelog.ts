@@ -17,8 +17,10 @@ export interface RestoredStream {
 /**
  * The latest committed state record of every stream of the `inputs` partitions: changelog
  * partition p holds input partition p's streams (the header names the input topic). Reads
- * read_committed up to the end offsets taken at the start; the caller has fenced the partitions'
- * transactional ids first, so no transaction on them is still open and the end is stable.
+ * read_committed up to the end offsets taken at the start, which kafkajs' admin lists read_committed
+ * too: the last stable offset, never past a transaction still open. The caller has fenced the
+ * partitions' transactional ids first, so a dead owner's transaction is aborted and does not hold
+ * that offset back.
  *
  * kafkajs has no consumer without a group, so this joins a throwaway group of its own (no offsets
  * are committed; the coordinator forgets the group when it leaves).
