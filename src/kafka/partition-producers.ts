@@ -104,6 +104,7 @@ export class PartitionProducers {
         }
       }
     } else for (const chunk of chunks(tx.topicMessages, MAX_REQUEST_BYTES)) await transaction.sendBatch({ topicMessages: chunk, acks: -1, compression });
+    this.log.debug({ topic: tp.topic, partition: tp.partition, offset: tx.offset }, 'transaction written; committing');
     if (tx.offset !== undefined) await transaction.sendOffsets({ consumerGroupId: this.opts.groupId, topics: [{ topic: tp.topic, partitions: [{ partition: tp.partition, offset: tx.offset }] }] });
     await transaction.commit();
   }

@@ -42,6 +42,18 @@ export async function committedShare(admin: Admin, groupId: string, topic: strin
   return done / total;
 }
 
+/** Waits until the group committed `share` of the topic's `total` messages; resolves with the share it found. */
+export async function waitForShare(admin: Admin, groupId: string, topic: string, total: number, share: number, timeoutMs = 180_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // A restarted member's group coordinator, or a broker just back, may not answer yet.
+    const s = await committedShare(admin, groupId, topic, total).catch(() => -1);
+    if (s >= share) return s;
+    if (Date.now() > deadline) throw new Error(`group ${groupId} stuck at ${(s * 100).toFixed(1)} % of ${topic} (waiting for ${share * 100} %)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A message as compared between runs: key, value and headers, nothing else (offsets and timestamps differ). */
 function canonical(m: KafkaMessage): string {
   const headers = Object.entries(m.headers ?? {})

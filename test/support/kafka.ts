@@ -16,11 +16,12 @@ export function runNames(prefix: string): { input: string; alerts: string; deadL
 }
 
 /**
- * Every message of a topic from the beginning up to its end offsets now, read committed. The end
- * of a transactional topic is a commit marker, which no message reports; kafkajs' end-of-batch
- * event does (its lastOffset covers markers and aborted records).
+ * Every message of a topic from the beginning up to its end offsets now, read committed (or, with
+ * `readUncommitted`, aborted transactions' messages too). The end of a transactional topic is a
+ * commit marker, which no message reports; kafkajs' end-of-batch event does (its lastOffset covers
+ * markers and aborted records).
  */
-export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
+export async function readAll(kafka: Kafka, topic: string, opts: { readUncommitted?: boolean } = {}): Promise<KafkaMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
@@ -28,7 +29,7 @@ export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage
   const remaining = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]));
   const out: KafkaMessage[] = [];
   if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted: opts.readUncommitted ?? false, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve) => {
