@@ -20,11 +20,16 @@ const value = (i: number, row: number) => {
   return i < SPIKY && row === SPIKE_ROW ? v * 2.5 : v;
 };
 
-/** One input topic per run, all with the same events: every run must publish the same alerts. */
-async function produceInput(kafka: Kafka, topic: string): Promise<void> {
+/**
+ * One input topic per run, all with the same events: every run must publish the same alerts.
+ * With `daemon`, the rows after the first wait until it prepared its partitions (a partition is
+ * prepared at its first batch), so they arrive one by one, as many batches, as the faults expect.
+ */
+async function produceInput(kafka: Kafka, topic: string, daemon?: DaemonProcess): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   for (let row = 0; row < ROWS; row++) {
+    if (row === 1 && daemon !== undefined) await daemon.waitForLog((l) => l.msg === 'partitions ready: producers fenced in, state restored', 'the partitions prepared');
     const ts = T0 + row * HALF_HOUR;
     await producer.send({
       topic,
@@ -105,7 +110,7 @@ describe('faults around the daemon, on a real broker', () => {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: r.input, numPartitions: 3 }] });
     const daemon = start(r.config, { [FAULT_ENV]: 'crash@3' });
     const { metricsUrl } = await daemon.ready();
-    await produceInput(kafka, r.input);
+    await produceInput(kafka, r.input, daemon);
     await waitForCommitted(admin, r.groupId, r.input);
     const published = (await readAll(kafka, r.alerts)).map((m) => JSON.parse(m.value!.toString()) as Alert);
     expect(published.map(episodeKey).sort()).toEqual(baseline);
@@ -130,7 +135,7 @@ describe('faults around the daemon, on a real broker', () => {
         await new Promise((res) => setTimeout(res, 50));
       }
     })();
-    await produceInput(kafka, r.input);
+    await produceInput(kafka, r.input, daemon);
     await waitForCommitted(admin, r.groupId, r.input);
     polling = false;
     await poller;
@@ -152,7 +157,7 @@ describe('faults around the daemon, on a real broker', () => {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: r.input, numPartitions: 1 }] });
     const daemon = start(r.config, { [FAULT_ENV]: 'crash@2:always' });
     await daemon.ready();
-    await produceInput(kafka, r.input);
+    await produceInput(kafka, r.input, daemon);
     expect(await daemon.exited, daemon.tail(30)).toBe(1);
     expect(daemon.logs.some((l) => l.msg === 'pipeline failed')).toBe(true);
     const [committed] = await admin.fetchOffsets({ groupId: r.groupId, topics: [r.input] });

@@ -5,12 +5,12 @@ import { HALF_HOUR, T0 } from './support/eps.js';
 import { cleanSegments } from './support/clean-segments.js';
 import { testKafka, uniqueName, waitForCommitted } from './support/kafka.js';
 
-/** Two daemons in one consumer group: the second one's arrival takes partitions from the first. */
+/** Two daemons in one consumer group: the second one's arrival takes partitions, and their streams' state, from the first. */
 describe('a consumer-group rebalance', () => {
   const daemons: DaemonProcess[] = [];
   afterAll(() => daemons.forEach((d) => d.kill()));
 
-  it('drops the window state and silence series of revoked partitions, and both members finish the topic', async () => {
+  it('moves the state of the partitions it hands over (the new member restores it instead of warming up), and each series lives on one member only', async () => {
     const STREAMS = 24;
     const input = uniqueName('rebalance-input');
     const groupId = uniqueName('rebalance-group');
@@ -45,18 +45,24 @@ describe('a consumer-group rebalance', () => {
     const second = new DaemonProcess(config);
     daemons.push(second);
     const { metricsUrl } = await second.ready();
-    const revoked = await first.waitForLog((l) => l.msg === 'partitions revoked; their streams warm up again', 'the revocation on the first member');
-    expect(revoked.droppedStreams as number).toBeGreaterThan(0);
-    expect(Object.values(revoked.revoked as Record<string, number[]>).flat().length).toBeGreaterThan(0);
+    // The first member gave partitions away: it rejoined with fewer.
+    const rejoined = await first.waitForLog((l) => l.msg === 'joined the consumer group' && Object.values(l.assignment as Record<string, number[]>).flat().length < 4, 'the first member giving partitions away');
+    expect(Object.values(rejoined.assignment as Record<string, number[]>).flat().length).toBeGreaterThan(0);
 
     await produceRows(20, 40);
     await waitForCommitted(admin, groupId, input);
-    // The new member starts the streams of its partitions from scratch: seqStep-1 warm-up events each.
-    const samples = parseExposition(await (await fetch(`${metricsUrl}/metrics`)).text());
-    const warming = findSamples(samples, 'anomalyd_events_total', { outcome: 'warming_up' })[0].value;
-    const streams = findSamples(samples, 'anomalyd_active_streams')[0].value;
-    expect(streams).toBeGreaterThan(0);
-    expect(warming).toBe(streams * 4);
+    // Before its first batch of a partition, a member loads the partition's streams from the changelog.
+    const restored = await second.waitForLog((l) => l.msg === 'state restored from the changelog', 'the second member restoring state');
+    expect(restored.restoredStreams as number).toBeGreaterThan(0);
+    // The new member continues the streams of its partitions where the first left them: no warm-up.
+    const scrape = async () => parseExposition(await (await fetch(`${metricsUrl}/metrics`)).text());
+    let samples = await scrape();
+    for (let i = 0; i < 50 && (findSamples(samples, 'anomalyd_events_total', { outcome: 'scored' })[0]?.value ?? 0) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      samples = await scrape();
+    }
+    expect(findSamples(samples, 'anomalyd_events_total', { outcome: 'scored' })[0].value).toBeGreaterThan(0);
+    expect(findSamples(samples, 'anomalyd_events_total', { outcome: 'warming_up' })[0]?.value ?? 0).toBe(0);
 
     // Each stream's newest-event series lives only on the member that receives it now: a revoked
     // stream left behind on the first member would read as a silent source there.

@@ -34,6 +34,7 @@ describe('config', () => {
       maxInFlight: 20_000,
       maxInFlightBytes: 64 * 1024 * 1024,
       maxMessageBytes: 1_000_000,
+      sessionTimeoutMs: 30_000,
       maxActiveStreams: 100_000,
       idleEvictAfterMs: 86_400_000,
       shutdownTimeoutMs: 15_000,

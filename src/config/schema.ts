@@ -239,6 +239,8 @@ export const daemonSchema = z
     /** A stream without an event for this long (event time, against the newest event seen) is evicted (0: never). */
     idleEvictAfterMs: z.number().int().min(0).default(24 * 3_600_000),
     shutdownTimeoutMs: positiveInt.default(15_000),
+    /** The consumer-group session: a member silent this long (crashed, frozen) loses its partitions. */
+    sessionTimeoutMs: positiveInt.default(30_000),
   })
   .prefault({});
 
@@ -256,6 +258,22 @@ export const configSchema = z
     deadLetter: z
       .strictObject({ topic: z.string().min(1).default('anomalyd.dead-letter') })
       .default({ topic: 'anomalyd.dead-letter' }),
+    /** The per-stream state changelog (compacted; one record per stream, written in the same transaction as its alerts). */
+    state: z
+      .strictObject({
+        /** Default: `<kafka.groupId>.state` (see changelogTopic). */
+        topic: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    /** Exactly-once delivery: one transactional producer per input partition. */
+    delivery: z
+      .strictObject({
+        /** Default: `anomalyd.<kafka.groupId>` (see transactionalIdPrefix); a partition's id is `<prefix>.<topic>.<partition>`. */
+        transactionalIdPrefix: z.string().min(1).optional(),
+        /** The broker aborts a transaction left open this long (by a crashed daemon). */
+        transactionTimeoutMs: positiveInt.default(60_000),
+      })
+      .prefault({}),
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true),
@@ -300,6 +318,16 @@ export function crossCheck(raw: unknown): { path: (string | number)[]; message: 
 }
 
 export type AnomalydConfig = z.infer<typeof configSchema>;
+
+/** The state changelog topic: `state.topic`, by default `<groupId>.state`. */
+export function changelogTopic(config: Pick<AnomalydConfig, 'state' | 'kafka'>): string {
+  return config.state.topic ?? `${config.kafka.groupId}.state`;
+}
+
+/** Prefix of the per-partition transactional ids: `delivery.transactionalIdPrefix`, by default `anomalyd.<groupId>`. */
+export function transactionalIdPrefix(config: Pick<AnomalydConfig, 'delivery' | 'kafka'>): string {
+  return config.delivery.transactionalIdPrefix ?? `anomalyd.${config.kafka.groupId}`;
+}
 export type KafkaConfig = AnomalydConfig['kafka'];
 export type StreamRule = AnomalydConfig['streams'][number];
 export type AlertPolicy = StreamRule['alert'];

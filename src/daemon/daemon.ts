@@ -1,23 +1,27 @@
 import { endWith, ignoreElements, interval, map, merge, share, takeUntil, tap, type Subscription } from 'rxjs';
-import { Partitioners, type Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { LoadedConfig } from '../config/load.js';
-import { insecureKafkaSettings } from '../config/schema.js';
+import { changelogTopic, insecureKafkaSettings, transactionalIdPrefix } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { AnomalydMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { readChangelog } from '../kafka/changelog.js';
 import { createKafka } from '../kafka/client.js';
-import { compressionType } from '../kafka/compression/codecs.js';
-import { deliver, type ProducerHandle } from '../kafka/delivery.js';
-import { OffsetTracker } from '../kafka/offset-tracker.js';
+import { CommittedOffsets } from '../kafka/committed-offsets.js';
+import { PartitionProducers, tpKey, type TopicPartition } from '../kafka/partition-producers.js';
 import { retryUntilStopped } from '../kafka/retry.js';
 import { diagnoseUnrecoverable } from '../kafka/unrecoverable.js';
-import { KafkaSource, refBytes, type Assignment } from '../kafka/source.js';
+import { KafkaSource, refBytes } from '../kafka/source.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
-import { ensureTopics } from '../kafka/topics.js';
-import { coalesceWhileBusy } from '../pipeline/coalesce-while-busy.js';
+import { ensureChangelog, ensureTopics } from '../kafka/topics.js';
 import { pipelineFromConfig } from '../pipeline/from-config.js';
 import type { ScoringPipeline } from '../pipeline/pipeline.js';
 import type { PipelineModel } from '../pipeline/scoring-model.js';
 import type { BatchResult } from '../pipeline/types.js';
+import { buildSinks } from '../sinks/build.js';
+import type { KafkaSink } from '../sinks/kafka-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { deliverCoalesced } from './deliver-coalesced.js';
+import { dropStale } from './drop-stale.js';
 import { version } from '../version.js';
 
 function isLoopback(host: string): boolean {
@@ -31,27 +35,29 @@ export interface DaemonOptions {
   loaded: LoadedConfig;
   models: ReadonlyMap<string, PipelineModel>;
   log: Logger;
-  /** How often delivered offsets are committed. */
-  commitIntervalMs?: number;
 }
 
 /**
- * `anomalyd run`: Kafka source → scoring pipeline → alerts and dead letters → offset commits,
- * with metrics alongside. At-least-once: an offset is committed only after the alerts and dead
- * letters of its event (and of every event before it in its partition) are acknowledged.
+ * `anomalyd run`: Kafka source → scoring pipeline → sinks (Kafka, metrics, log), with metrics
+ * served alongside. Exactly-once: each input partition's alerts, dead letters, state records and
+ * consumed offset are committed in one Kafka transaction (src/sinks/kafka-sink.ts), and a
+ * partition's state is restored from the changelog before its first batch is processed.
  */
 export class Daemon {
   private stopping = false;
   private stopped: Promise<number> | undefined;
   private subscription: Subscription | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
-  private committing: Promise<void> = Promise.resolve();
-  private readonly tracker = new OffsetTracker();
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private readonly committed = new CommittedOffsets();
+  /** Stream id → `tpKey` of the input partition its events come from. */
   private readonly streamPartition = new Map<string, string>();
   private drained!: Promise<void>;
   private source!: KafkaSource;
-  private producer!: Producer;
-  private producerHandle!: ProducerHandle;
+  private kafka!: Kafka;
+  private admin!: Admin;
+  private producers!: PartitionProducers;
+  private kafkaSink!: KafkaSink;
+  private sinks: Sink[] = [];
   private server: MetricsServer | undefined;
   readonly metrics: AnomalydMetrics;
   readonly pipeline: ScoringPipeline<KafkaSourceRef>;
@@ -61,7 +67,8 @@ export class Daemon {
     const { config } = opts.loaded;
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
-      laneOf: (ref) => `${ref.topic}\u0000${ref.partition}`,
+      laneOf: (ref) => tpKey(ref),
+      snapshots: true,
     });
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });
     const backends = [...new Set([...opts.models.values()].map((m) => m.backend))].join(',');
@@ -124,6 +131,7 @@ export class Daemon {
       retry: { initialRetryTime: initialRetryTimeMs, maxRetryTime: maxRetryTimeMs, retries },
     });
     const diagnose = (err: unknown) => diagnoseUnrecoverable(err, config.kafka);
+    this.kafka = kafka;
     const created = await retryUntilStopped('preparing the alert and dead-letter topics', async () => {
       await admin.connect();
       try {
@@ -134,33 +142,15 @@ export class Daemon {
       }
     }, isStopping, this.log, { diagnose });
     if (!created) return;
+    // The admin of restores (changelog topic, committed offsets), with kafkajs' own retries.
+    this.admin = kafka.admin();
+    if (!(await retryUntilStopped('connecting the admin client', () => this.admin.connect(), isStopping, this.log, { diagnose }))) return;
 
-    // Idempotence needs unlimited retries (kafkajs warns otherwise); `deliver` logs while they go on.
-    const newProducer = () =>
-      kafka.producer({
-        // A topic is created by ensureTopics with the cluster's settings, never implicitly by a send.
-        allowAutoTopicCreation: false,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: config.kafka.retry.maxRetryTimeMs },
-      });
-    this.producer = newProducer();
-    if (!(await retryUntilStopped('connecting the producer', () => this.producer.connect(), isStopping, this.log, { diagnose }))) return;
-    const daemon = this;
-    this.producerHandle = {
-      get current() {
-        return daemon.producer;
-      },
-      async renew() {
-        const old = daemon.producer;
-        daemon.producer = newProducer();
-        await old.disconnect().catch(() => {});
-        await daemon.producer.connect();
-        daemon.log.warn('a send was refused for good: producer renewed, its messages go one by one');
-      },
-    };
-
+    this.producers = new PartitionProducers(
+      kafka,
+      { prefix: transactionalIdPrefix(config), transactionTimeoutMs: config.delivery.transactionTimeoutMs, groupId: config.kafka.groupId, maxRetryTimeMs: config.kafka.retry.maxRetryTimeMs },
+      this.log,
+    );
     this.source = new KafkaSource(
       kafka,
       {
@@ -170,15 +160,30 @@ export class Daemon {
         decode: { fields: config.input.fields, maxTimestampSkewMs: config.input.maxTimestampSkewMs },
         maxInFlight: config.daemon.maxInFlight,
         maxInFlightBytes: config.daemon.maxInFlightBytes,
+        sessionTimeoutMs: config.daemon.sessionTimeoutMs,
       },
       this.log,
     );
-    this.source.onRevoked = (revoked) => this.dropRevoked(revoked);
+    this.source.prepare = (tps) => this.preparePartitions(tps);
+    const sinks = buildSinks(config, {
+      producers: this.producers,
+      metrics: this.metrics,
+      log: this.log,
+      partitionOf: (stream) => this.partitionOf(stream),
+      isCurrent: (tp, epoch) => this.source.isCurrent(tp, epoch),
+      epochOf: (tp) => this.source.epochOf(tp),
+      unready: (tp) => this.source.unready(tp),
+      committedOffset: async (tp) => (await this.committedOffsets([tp])).get(tpKey(tp)),
+      onCommitted: (tp, offset) => this.committed.set(tp.topic, tp.partition, offset),
+      isStopping,
+    });
+    this.sinks = sinks.all;
+    this.kafkaSink = sinks.kafka;
 
     this.drained = new Promise<void>((resolve, reject) => {
       const events = this.source.events$.pipe(
         tap((e) => {
-          if (!('rejected' in e)) this.streamPartition.set(e.stream, `${e.source!.topic}\u0000${e.source!.partition}`);
+          if (!('rejected' in e)) this.streamPartition.set(e.stream, tpKey(e.source!));
         }),
         share(),
       );
@@ -191,8 +196,7 @@ export class Daemon {
       this.subscription = merge(events, ticks)
         .pipe(
           this.pipeline.operator(),
-          // The batches finished while a delivery waited for the broker go out together in the next one.
-          coalesceWhileBusy((results) => this.deliver(results)),
+          deliverCoalesced((result) => this.deliver(result)),
         )
         .subscribe({ complete: resolve, error: reject });
     });
@@ -201,7 +205,7 @@ export class Daemon {
       void this.stop('pipeline failure', true);
     });
 
-    this.commitTimer = setInterval(() => void this.commit(), this.opts.commitIntervalMs ?? 500);
+    this.gaugeTimer = setInterval(() => this.updateGauges(), 1000);
     if (await this.source.start(kafka, isStopping)) this.log.info({ topics: config.input.topics, groupId: config.kafka.groupId }, 'consuming');
   }
 
@@ -227,7 +231,6 @@ export class Daemon {
       this.source.close();
       const outcome = await Promise.race([this.drained.then(() => 'drained' as const, () => 'failed' as const), timedOut]);
       if (outcome === 'drained') {
-        await this.commit();
         this.log.info({ pending: this.source.pending }, 'drained and committed');
       } else {
         code = 1;
@@ -235,76 +238,38 @@ export class Daemon {
       }
     }
     clearTimeout(timer);
-    clearInterval(this.commitTimer);
+    clearInterval(this.gaugeTimer);
     this.subscription?.unsubscribe();
-    await Promise.allSettled([this.source?.disconnect(), this.producer?.disconnect(), this.server?.close()]);
+    await Promise.allSettled([this.source?.disconnect(), ...this.sinks.map((s) => s.close?.()), this.admin?.disconnect(), this.server?.close()]);
     this.log.info({ code }, 'stopped');
     return code;
   }
 
-  /** Delivers the alerts and dead letters of `results` (in order, in as few sends as fit), then completes each result in turn. */
-  private async deliver(results: BatchResult<KafkaSourceRef>[]): Promise<void> {
-    const { config } = this.opts.loaded;
-    // Alerts must not be lost: keep retrying until the broker takes them or shutdown gives up.
-    const delivery = {
-      topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic },
-      maxMessageBytes: config.daemon.maxMessageBytes,
-      compression: compressionType(config.alerts.compression),
-    };
-    const alerts = results.length === 1 ? results[0].alerts : results.flatMap((r) => r.alerts);
-    const rejected = results.length === 1 ? results[0].rejected : results.flatMap((r) => r.rejected);
-    let delivered = false;
-    for (let attempt = 1, delay = 500; !delivered; attempt++, delay = Math.min(delay * 2, 10_000)) {
-      try {
-        const parked = await deliver(this.producerHandle, delivery, alerts, rejected);
-        for (const p of parked) {
-          this.log.error(p, 'message parked: it can never be delivered, so it is not retried');
-          this.metrics.observeParked(p.topic, p.reason);
-        }
-        delivered = true;
-      } catch (err) {
-        this.log.error({ err: (err as Error).message, attempt, alerts: alerts.length, deadLetters: rejected.length }, 'delivery failed; retrying');
-        await new Promise((r) => setTimeout(r, delay).unref());
-      }
-    }
-    for (const result of results) this.completed(result);
-  }
-
-  /** A delivered batch: logged, recorded in the metrics, its evictions applied, its offsets marked and its in-flight share released. */
-  private completed(result: BatchResult<KafkaSourceRef>): void {
-    for (const a of result.alerts) {
-      this.log.info({ alertId: a.alertId, state: a.state, stream: a.stream, score: a.score, threshold: a.threshold }, 'alert');
-    }
-    for (const r of result.rejected) this.metrics.observeRejected(r.reason);
-    this.metrics.observeBatch(result);
-    // Streams evicted by this batch lose their series after its windows were recorded, never before.
+  /** Every sink in order, then the batch's events count as complete (delivered or dropped as stale). */
+  private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
+    const live = dropStale(result, (tp, epoch) => this.source.isCurrent(tp, epoch), (stream) => this.partitionOf(stream));
+    if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) for (const sink of this.sinks) await sink.deliver(live);
+    // Streams evicted by this batch lose their series after its windows were recorded and its
+    // resolved alerts and changelog tombstones went to their partition, never before; their partition
+    // stays known if an event of the stream arrived again meanwhile.
     const evicted = result.evicted ?? [];
     if (evicted.length > 0) {
-      this.forgetStreams(evicted);
+      this.forgetStreams(evicted.filter((stream) => !this.pipeline.holds(stream)));
       this.metrics.observeEvicted(evicted.length);
       this.log.info({ streams: evicted.length, sample: evicted.slice(0, 5) }, 'idle streams evicted');
     }
-    this.tracker.markDelivered(result.sources);
+    // As of this delivery, not only as of the next gauge tick: the batch's offsets are committed already.
+    this.metrics.setActiveStreams(this.pipeline.activeStreams);
     let bytes = 0;
     for (const ref of result.sources) bytes += refBytes(ref);
     this.source.completed(result.events, bytes);
   }
 
-  private commit(): Promise<void> {
-    this.committing = this.committing.then(async () => {
-      const pending = this.tracker.pending();
-      if (pending.length === 0) return;
-      try {
-        await this.source.commit(pending);
-        this.tracker.markCommitted(pending);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
-      }
-      this.metrics.clearConsumerLag();
-      for (const l of this.source.lag((t, p) => this.tracker.committedOffset(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
-      this.metrics.setActiveStreams(this.pipeline.activeStreams);
-    });
-    return this.committing;
+  private partitionOf(stream: string): TopicPartition | undefined {
+    const key = this.streamPartition.get(stream);
+    if (key === undefined) return undefined;
+    const [topic, partition] = key.split('\u0000');
+    return { topic, partition: Number(partition) };
   }
 
   /** State of evicted or revoked streams kept outside the pipeline. */
@@ -313,14 +278,69 @@ export class Daemon {
     this.metrics.forgetStreams(streams);
   }
 
-  private dropRevoked(revoked: Assignment): void {
-    const gone = new Set([...revoked].flatMap(([topic, parts]) => [...parts].map((p) => `${topic}\u0000${p}`)));
-    const droppedStreams = this.pipeline.dropStreams((stream) => gone.has(this.streamPartition.get(stream) ?? ''));
-    this.pipeline.forgetLanes((lane) => gone.has(lane));
-    this.forgetStreams(droppedStreams);
-    const dropped = droppedStreams.length;
-    for (const [stream, tp] of this.streamPartition) if (gone.has(tp)) this.streamPartition.delete(stream);
-    this.tracker.forget((t, p) => this.source.owns(t, p));
-    this.log.info({ revoked: Object.fromEntries([...revoked].map(([t, ps]) => [t, [...ps]])), droppedStreams: dropped }, 'partitions revoked; their streams warm up again');
+  /**
+   * Before a partition's first batch (after every rebalance, and after a fenced transaction):
+   * fence its transactional id (aborting whatever a previous owner left open), read its committed
+   * offset, and load its streams' state from the changelog. Nothing fetched is in flight here.
+   * The streams of partitions no longer owned (revoked) or being prepared are dropped first.
+   */
+  private async preparePartitions(tps: TopicPartition[]): Promise<Map<string, bigint | undefined>> {
+    const { config } = this.opts.loaded;
+    const topic = changelogTopic(config);
+    let committed = new Map<string, bigint | undefined>();
+    const ok = await retryUntilStopped('restoring partition state', async () => {
+      const preparing = new Set(tps.map(tpKey));
+      const goneKey = (key: string) => {
+        if (preparing.has(key)) return true;
+        const [t, p] = key.split('\u0000');
+        return !this.source.owns(t, Number(p));
+      };
+      const gone = (stream: string) => {
+        const key = this.streamPartition.get(stream);
+        return key === undefined || goneKey(key);
+      };
+      const dropped = this.pipeline.dropStreams(gone);
+      // A lane is a partition (laneOf): its silence watermark goes with it and comes back with its next event.
+      this.pipeline.forgetLanes(goneKey);
+      this.forgetStreams(dropped);
+      for (const stream of [...this.streamPartition.keys()]) if (gone(stream)) this.streamPartition.delete(stream);
+      this.committed.forget((t, p) => this.source.owns(t, p));
+
+      this.log.debug('restore: dropping done, ensuring the changelog topic');
+      const changelog = await ensureChangelog(this.admin, topic, [...new Set(tps.map((tp) => tp.topic))]);
+      if (changelog !== 'ok') this.log.info({ topic, changelog }, 'state changelog topic');
+      this.log.debug('restore: fencing');
+      await Promise.all(tps.map((tp) => this.producers.fence(tp)));
+      this.log.debug('restore: reading committed offsets');
+      committed = await this.committedOffsets(tps);
+      this.log.debug('restore: reading the changelog');
+      const restored = await readChangelog(this.kafka, topic, tps, config.kafka.groupId);
+      let streams = 0;
+      for (const [stream, r] of restored) {
+        if (r.snapshot === null) continue;
+        this.pipeline.restore(stream, r.snapshot, tpKey(r.input));
+        this.streamPartition.set(stream, tpKey(r.input));
+        streams++;
+      }
+      for (const tp of tps) this.kafkaSink.prepared(tp, committed.get(tpKey(tp)));
+      this.log.info({ partitions: tps.length, restoredStreams: streams, droppedStreams: dropped.length }, 'state restored from the changelog');
+    }, () => this.stopping, this.log);
+    if (!ok) throw new Error('stopping while restoring partition state');
+    return committed;
+  }
+
+  private async committedOffsets(tps: TopicPartition[]): Promise<Map<string, bigint | undefined>> {
+    const out = new Map<string, bigint | undefined>();
+    for (const topic of new Set(tps.map((tp) => tp.topic))) {
+      const [offsets] = await this.admin.fetchOffsets({ groupId: this.opts.loaded.config.kafka.groupId, topics: [topic] });
+      for (const p of offsets.partitions) out.set(tpKey({ topic, partition: p.partition }), BigInt(p.offset) >= 0n ? BigInt(p.offset) : undefined);
+    }
+    return out;
+  }
+
+  private updateGauges(): void {
+    this.metrics.clearConsumerLag();
+    for (const l of this.source.lag((t, p) => this.committed.get(t, p))) this.metrics.setConsumerLag(l.topic, l.partition, l.lag);
+    this.metrics.setActiveStreams(this.pipeline.activeStreams);
   }
 }

@@ -7,4 +7,9 @@ export interface KafkaSourceRef {
   value: Buffer | null;
   /** Broker timestamp (epoch ms) of the message. */
   timestamp: number;
+  /**
+   * The partition's epoch at fetch time: it changes whenever the partition is (re)prepared after a
+   * rebalance or a fenced transaction, and work fetched in an older epoch is never delivered.
+   */
+  epoch?: number;
 }

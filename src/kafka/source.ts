@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { decodeEvent, type Decoded, type DecodeOptions } from './decode.js';
 import type { KafkaSourceRef } from './source-ref.js';
 import { retryUntilStopped } from './retry.js';
+import { tpKey, type TopicPartition } from './partition-producers.js';
 
 export interface SourceOptions {
   groupId: string;
@@ -14,6 +15,7 @@ export interface SourceOptions {
   maxInFlight: number;
   /** The same in bytes of their keys and values: many large events hold memory that a count misses. */
   maxInFlightBytes: number;
+  sessionTimeoutMs?: number;
 }
 
 /** What an event holds in memory while in flight: its key and value bytes. */
@@ -24,6 +26,13 @@ export function refBytes(ref: KafkaSourceRef): number {
 /** While input topics are missing, how often to look again and how often to say so. */
 const TOPIC_POLL_MS = 1000;
 const TOPIC_LOG_EVERY_MS = 30_000;
+
+/**
+ * Makes partitions ready to be processed: called, once no fetched event is in flight any more,
+ * with every assigned partition that is not ready; resolves with each one's committed offset
+ * (the next offset to process; undefined when none is committed).
+ */
+export type PreparePartitions = (partitions: TopicPartition[]) => Promise<Map<string, bigint | undefined>>;
 
 /** A held batch heartbeats this often so a long drain never costs the group membership. */
 const HEARTBEAT_WHILE_HELD_MS = 1000;
@@ -53,9 +62,17 @@ export class KafkaSource {
   private assignment: Assignment = new Map();
   private readonly highWatermarks = new Map<string, { topic: string; partition: number; hw: bigint }>();
   private joined = false;
+  /** Partitions whose state is restored and whose producer is fenced in: their batches are processed. */
+  private readonly ready = new Set<string>();
+  /** Per partition: bumped at every prepare, stamped on each fetched event (KafkaSourceRef.epoch). */
+  private readonly epochs = new Map<string, number>();
+  /** Per partition with no committed offset yet: the first offset this process fetched, where a re-prepare starts again. */
+  private readonly firstFetched = new Map<string, bigint>();
 
   /** Called with the partitions taken away by a rebalance. */
   onRevoked: (revoked: Assignment) => void = () => {};
+  /** Restores state before a partition's first batch is processed; set by the owner before `start`. */
+  prepare: PreparePartitions = async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined]));
 
   constructor(
     kafka: Kafka,
@@ -67,7 +84,10 @@ export class KafkaSource {
       groupId: opts.groupId,
       // An input topic is the operator's to create (with its partition count); see waitForTopics.
       allowAutoTopicCreation: false,
-      // A rebalance or crash never commits on its own; see `commit`.
+      // Alerts and the changelog are written in transactions: read only committed ones.
+      readUncommitted: false,
+      ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
+      // Nothing is committed here: offsets go with the outputs, in one transaction per partition.
       retry: { restartOnFailure: async (err) => (log.error({ err }, 'consumer failed; restarting it'), true) },
     });
     const { GROUP_JOIN, CRASH, DISCONNECT } = this.consumer.events;
@@ -99,6 +119,26 @@ export class KafkaSource {
     return this.assignment.get(topic)?.has(partition) ?? false;
   }
 
+  /** The partition's current epoch (bumped each time it is prepared); undefined while it is not ready. */
+  epochOf(tp: TopicPartition): number | undefined {
+    const key = tpKey(tp);
+    return this.ready.has(key) ? this.epochs.get(key) : undefined;
+  }
+
+  /** Whether work fetched from `tp` in `epoch` may still be delivered: the partition is ours, ready, and not re-prepared since. */
+  isCurrent(tp: TopicPartition, epoch: number | undefined): boolean {
+    const key = tpKey(tp);
+    return this.owns(tp.topic, tp.partition) && this.ready.has(key) && this.epochs.get(key) === epoch;
+  }
+
+  /**
+   * The partition's transaction was fenced or failed for good: its in-flight work is dropped, and
+   * its next batch prepares it again (restores state, reads the committed offset, seeks back).
+   */
+  unready(tp: TopicPartition): void {
+    this.ready.delete(tpKey(tp));
+  }
+
   /**
    * Connects (retrying with backoff for as long as it takes, unless stopped), waits for the input
    * topics to exist, subscribes and starts fetching.
@@ -112,12 +152,21 @@ export class KafkaSource {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-        if (this.closing || batch.messages.length === 0) return;
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+        // Stale: fetched before a seek (see prepareAssigned) that the next fetch applies.
+        if (this.closing || batch.messages.length === 0 || isStale()) return;
         const { topic, partition } = batch;
+        const key = tpKey({ topic, partition });
+        if (!this.ready.has(key)) {
+          // Every prepared partition was sought to its committed offset: this batch is stale.
+          await this.prepareAssigned(heartbeat);
+          return;
+        }
+        if (!this.firstFetched.has(key)) this.firstFetched.set(key, BigInt(batch.messages[0].offset));
+        const epoch = this.epochs.get(key);
         const receivedAt = Date.now();
         for (const m of batch.messages) {
-          const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) };
+          const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp), epoch };
           this.inFlight++;
           this.inFlightBytes += refBytes(ref);
           this.subject.next(decodeEvent(ref, this.opts.decode, receivedAt));
@@ -181,9 +230,40 @@ export class KafkaSource {
     }
   }
 
-  async commit(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
-    const owned = offsets.filter((o) => this.owns(o.topic, o.partition));
-    if (owned.length > 0) await this.consumer.commitOffsets(owned);
+  /**
+   * Once nothing fetched is in flight any more (delivered, or dropped as stale), prepares every
+   * assigned partition that is not ready, and bumps its epoch.
+   */
+  private async prepareAssigned(heartbeat: () => Promise<void>): Promise<void> {
+    while (this.inFlight > 0 && !this.closing) {
+      await new Promise((r) => setTimeout(r, 20));
+      await heartbeat();
+    }
+    if (this.closing) return;
+    const todo = [...this.assignment].flatMap(([topic, parts]) => [...parts].map((partition) => ({ topic, partition }))).filter((tp) => !this.ready.has(tpKey(tp)));
+    if (todo.length === 0) return;
+    const started = Date.now();
+    // Restoring a large changelog may outlast the session: keep heartbeating meanwhile (a rebalance
+    // that starts now shows up at the next heartbeat after this batch, and everything is prepared again).
+    const keepAlive = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_WHILE_HELD_MS);
+    let committed: Map<string, bigint | undefined>;
+    try {
+      committed = await this.prepare(todo);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    for (const tp of todo) {
+      const key = tpKey(tp);
+      this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
+      // Where processing resumes: the offset committed with the restored state. kafkajs may have
+      // fetched from an older commit (read before the previous owner's last transaction) or past it
+      // (work dropped when a transaction was fenced).
+      const from = committed.get(key) ?? this.firstFetched.get(key);
+      if (from !== undefined) this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: from.toString() });
+      this.ready.add(key);
+    }
+    this.log.info({ partitions: todo.map((tp) => `${tp.topic}[${tp.partition}]`), ms: Date.now() - started }, 'partitions ready: producers fenced in, state restored');
+    await heartbeat();
   }
 
   /** Per partition: messages behind the log end, counted from `committed(topic, partition)`. */
@@ -230,6 +310,9 @@ export class KafkaSource {
       if (gone.length > 0) revoked.set(topic, new Set(gone));
     }
     this.assignment = next;
+    // Every rebalance re-prepares every partition: kafkajs fetches from the committed offsets again,
+    // and a partition may have had another owner meanwhile.
+    this.ready.clear();
     this.joined = true;
     this.log.info({ assignment: Object.fromEntries([...next].map(([t, ps]) => [t, [...ps]])) }, 'joined the consumer group');
     if (revoked.size > 0) this.onRevoked(revoked);

@@ -36,6 +36,7 @@ function batch(scored: ScoredWindow[], extra: Partial<BatchResult> = {}): BatchR
     rejected: [],
     sources: [],
     events: scored.length,
+    state: [],
     inference: [{ model: 'eps-gru', backend: 'cpu', windows: scored.length, seconds: 0.004 }],
     ...extra,
   };

@@ -94,6 +94,33 @@ describe('EpisodeTracker', () => {
     expect(out[0]).toMatchObject({ state: 'open', startTs: '100000000000000000' });
   });
 
+  it('continues an episode restored from its JSON snapshot: same alerts, same alert id', () => {
+    const scores = [0.1, 2, 3, 2.5, 4, 0.1, 0.2, 0.1, 5, 0.1];
+    const policy = { openAfter: 2, resolveAfter: 2 };
+    for (let cut = 0; cut <= scores.length; cut++) {
+      const whole = new EpisodeTracker();
+      const expected: Alert[] = [];
+      scores.forEach((s, i) => whole.observe(win(i, s), policy, expected));
+      const first = new EpisodeTracker();
+      const got: Alert[] = [];
+      scores.slice(0, cut).forEach((s, i) => first.observe(win(i, s), policy, got));
+      const second = new EpisodeTracker();
+      second.restore('s', JSON.parse(JSON.stringify(first.snapshot('s') ?? null)) ?? undefined);
+      scores.slice(cut).forEach((s, i) => second.observe(win(cut + i, s), policy, got));
+      expect(got).toEqual(expected);
+      // An eviction after the restore resolves with the same message as without it.
+      expect(second.resolve('s', 'evicted')).toEqual(whole.resolve('s', 'evicted'));
+    }
+  });
+
+  it('has no snapshot for a stream in a fresh state', () => {
+    const t = new EpisodeTracker();
+    t.observe(win(0, 0.1), { openAfter: 1, resolveAfter: 1 }, []);
+    expect(t.snapshot('s')).toBeUndefined();
+    t.observe(win(1, 2), { openAfter: 1, resolveAfter: 1 }, []);
+    expect(t.snapshot('s')).toMatchObject({ open: true });
+  });
+
   it('holds no state for a quiet stream, and a peak outlives the batch buffers its window was a view of', () => {
     const t = new EpisodeTracker();
     const out: Alert[] = [];

@@ -7,9 +7,21 @@ interface Mark {
   ts: number;
 }
 
+/** What an alert message needs of its episode's peak window. */
+interface PeakWindow {
+  score: number;
+  expected?: number;
+  deviation?: number;
+  kind?: AlertKind;
+  features: number;
+  values: ArrayLike<number>;
+  reconstruction: ArrayLike<number>;
+  stepErrors: ArrayLike<number>;
+}
+
 interface Peak extends Mark {
   /** The peak window, detached from its batch's buffers (see `detach`). */
-  window: ScoredWindow;
+  window: PeakWindow;
 }
 
 /** What a resolution that no window caused (eviction) needs of the stream's latest window. */
@@ -112,6 +124,47 @@ export class EpisodeTracker {
     s.runPeak = null;
   }
 
+  /**
+   * The stream's episode state as plain JSON; undefined when it equals a fresh stream's (no run
+   * above the threshold, no open episode), which keeps the changelog small for quiet streams.
+   */
+  snapshot(stream: string): StreamEpisodeSnapshot | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined || (!s.open && s.aboveRun === 0 && s.runStart === null)) return undefined;
+    // While an episode is open the run-so-far is not read (a normal window clears it before it counts again).
+    return {
+      aboveRun: s.aboveRun,
+      runStart: s.open ? null : s.runStart,
+      runPeak: s.open ? null : peakSnapshot(s.runPeak),
+      belowRun: s.belowRun,
+      open: s.open,
+      start: s.start,
+      peak: peakSnapshot(s.peak),
+      lastAbove: s.lastAbove,
+      alertId: s.alertId,
+      kind: s.kind,
+      direction: s.direction,
+      // What a resolution without a window (eviction) reads of the latest one.
+      last: s.last === null ? null : { stream: s.last.stream, model: s.last.model, score: s.last.score, threshold: s.last.threshold, ts: s.last.ts },
+    };
+  }
+
+  restore(stream: string, state: unknown): void {
+    const snap = state as StreamEpisodeSnapshot | undefined;
+    if (snap === undefined || snap === null) {
+      this.streams.delete(stream);
+      return;
+    }
+    this.streams.set(stream, {
+      ...snap,
+      runPeak: snap.runPeak,
+      peak: snap.peak,
+      kind: snap.kind ?? 'spike',
+      direction: snap.direction ?? 0,
+      last: snap.last ?? null,
+    });
+  }
+
   isOpen(stream: string): boolean {
     return this.streams.get(stream)?.open ?? false;
   }
@@ -170,8 +223,56 @@ export class EpisodeTracker {
  * of its batch's buffers, and a peak held for the length of an episode would keep the whole batch's
  * (~40 KB at 1024 windows) alive.
  */
-function detach(w: ScoredWindow): ScoredWindow {
+function detach(w: ScoredWindow): PeakWindow {
   return { ...w, reconstruction: w.reconstruction.slice(), stepErrors: w.stepErrors.slice() };
+}
+
+/** A stream's episode state as plain JSON (the changelog record's `episode`). */
+export interface StreamEpisodeSnapshot {
+  aboveRun: number;
+  runStart: Mark | null;
+  runPeak: PeakSnapshot | null;
+  belowRun: number;
+  open: boolean;
+  start: Mark | null;
+  peak: PeakSnapshot | null;
+  lastAbove: Mark | null;
+  alertId: string;
+  kind: AlertKind;
+  direction: number;
+  last: { stream: string; model: string; score: number; threshold: number; ts: number } | null;
+}
+
+interface PeakSnapshot extends Mark {
+  window: {
+    score: number;
+    features: number;
+    values: number[];
+    reconstruction: number[];
+    stepErrors: number[];
+    expected?: number;
+    deviation?: number;
+    kind?: AlertKind;
+  };
+}
+
+function peakSnapshot(p: Peak | null): PeakSnapshot | null {
+  if (p === null) return null;
+  const w = p.window;
+  return {
+    index: p.index,
+    ts: p.ts,
+    window: {
+      score: w.score,
+      features: w.features,
+      values: Array.from(w.values),
+      reconstruction: Array.from(w.reconstruction),
+      stepErrors: Array.from(w.stepErrors),
+      ...(w.expected !== undefined ? { expected: w.expected } : {}),
+      ...(w.deviation !== undefined ? { deviation: w.deviation } : {}),
+      ...(w.kind !== undefined ? { kind: w.kind } : {}),
+    },
+  };
 }
 
 /** Stable across restarts and replays: the same episode start of the same stream and model gives the same id. */
@@ -189,13 +290,13 @@ function iso(ts: number): string {
  * +1 when the window's newest value lies above what the stream's context expected, -1 below, 0 when
  * there is no expectation (a window judged by its shape alone turns with every step of a spike).
  */
-function direction(w: ScoredWindow): number {
+function direction(w: Pick<ScoredWindow, 'deviation'>): number {
   return w.deviation === undefined ? 0 : Math.sign(w.deviation);
 }
 
-function rows(flat: Float32Array, features: number): number[][] {
+function rows(flat: ArrayLike<number>, features: number): number[][] {
   const out: number[][] = [];
-  for (let i = 0; i < flat.length; i += features) out.push(Array.from(flat.subarray(i, i + features), round6));
+  for (let i = 0; i < flat.length; i += features) out.push(Array.from({ length: features }, (_, f) => round6(flat[i + f])));
   return out;
 }
 

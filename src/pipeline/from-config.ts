@@ -11,7 +11,7 @@ import type { PipelineModel } from './scoring-model.js';
 export function pipelineFromConfig<S>(
   config: AnomalydConfig,
   models: ReadonlyMap<string, PipelineModel>,
-  hooks: Pick<PipelineOptions<S>, 'laneOf'> = {},
+  hooks: Pick<PipelineOptions<S>, 'laneOf' | 'snapshots'> = {},
 ): ScoringPipeline<S> {
   const shapes = new Map([...models].map(([name, m]) => [name, { seqStep: m.seqStep, features: m.features, threshold: m.threshold }]));
   return new ScoringPipeline<S>({

@@ -8,8 +8,14 @@ import { scoreWindows } from './score-batch.js';
 import { CadenceTracker, LevelTracker, StreamScorers } from './scoring/index.js';
 import type { PipelineModel } from './scoring-model.js';
 import { SilenceTracker } from './silence.js';
-import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, Window } from './types.js';
+import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, StreamSnapshot, Window } from './types.js';
 import { StreamWindows } from './windows.js';
+
+/** Version of the per-stream state record; a record of another version starts its stream afresh. */
+export const SNAPSHOT_VERSION = 2;
+
+/** What a stream's state is at staging: its windows, its level and cadence, and its place on the event-time clock. */
+type StageState = Pick<StreamSnapshot, 'windows' | 'baseline' | 'lastSeen'>;
 
 export interface PipelineOptions<S = unknown> {
   router: StreamRouter;
@@ -25,6 +31,8 @@ export interface PipelineOptions<S = unknown> {
    * Kafka partition each); the silence watermark waits for the slowest lane. Absent: one lane.
    */
   laneOf?: (source: S) => string;
+  /** Put every touched stream's state snapshot into its BatchResult (`state`); the daemon's changelog needs it, a replay does not. */
+  snapshots?: boolean;
 }
 
 /**
@@ -47,11 +55,12 @@ type WindowStaged<S> = {
   cadenceMs: number | undefined;
   errorTrusted: boolean;
   source?: S;
+  stageState?: StageState;
 };
 
 type Staged<S> =
   | WindowStaged<S>
-  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; cadenceMs: number | undefined; index: number; receivedAt?: number; source?: S }
+  | { kind: 'warming'; stream: string; model: string; silenceAfter: number; ts: number; cadenceMs: number | undefined; index: number; receivedAt?: number; source?: S; stageState?: StageState }
   | { kind: 'rejected'; rejected: Rejected<S> }
   | { kind: 'tick'; wallNow: number };
 
@@ -90,8 +99,20 @@ export class ScoringPipeline<S = unknown> {
    */
   private finishedClock = -Infinity;
   private nextSweep = -Infinity;
+  /** Per stream (only with `snapshots`): events staged whose batch has not finished yet. */
+  private readonly pending = new Map<string, number>();
+  /**
+   * Per stream with pending events: its stage-time state as of the last finished batch, for a
+   * batch that changes only its finish-time state (a silence opened) while later events are staged.
+   */
+  private readonly finishedStage = new Map<string, StageState>();
 
   constructor(private readonly opts: PipelineOptions<S>) {}
+
+  /** Whether the pipeline holds state for `stream`. */
+  holds(stream: string): boolean {
+    return this.streams.has(stream);
+  }
 
   /** Streams the pipeline holds state for (routed or not). */
   get activeStreams(): number {
@@ -133,8 +154,85 @@ export class ScoringPipeline<S = unknown> {
     this.silences.drop(isGone);
     this.windows.drop(isGone);
     this.opts.router.forget(isGone);
-    for (const stream of dropped) this.streams.delete(stream);
+    for (const stream of dropped) {
+      this.streams.delete(stream);
+      this.pending.delete(stream);
+      this.finishedStage.delete(stream);
+    }
     return dropped;
+  }
+
+  /** The stream's whole state as one JSON-serializable record; undefined for a stream never seen. */
+  snapshot(stream: string): StreamSnapshot | undefined {
+    const stage = this.stageState(stream);
+    return stage === undefined ? undefined : this.compose(stage, stream);
+  }
+
+  /**
+   * Replaces the stream's state with `snap` (a `snapshot` of this or an earlier run); a record of
+   * another version starts the stream afresh. `lane` is the lane its events come in (`laneOf` of
+   * their source; one lane when absent).
+   */
+  restore(stream: string, snap: StreamSnapshot | undefined | null, lane = ''): void {
+    const known = snap !== undefined && snap !== null && snap.v === SNAPSHOT_VERSION;
+    this.windows.restore(stream, known ? snap.windows : undefined);
+    this.episodes.restore(stream, known ? snap.episode : undefined);
+    this.silences.restore(stream, known ? snap.silence : undefined, lane);
+    const route = known ? this.opts.router.route(stream) : null;
+    this.scorers.restore(stream, route?.scoring, known ? snap.scoring : undefined);
+    this.streams.delete(stream);
+    if (!known) return;
+    const seen = snap.lastSeen ?? snap.silence?.lastTs;
+    if (snap.baseline === undefined && (seen === undefined || seen === null)) return;
+    const entry: StreamEntry = { lastSeen: seen ?? -Infinity, level: undefined, cadence: undefined };
+    if (snap.baseline !== undefined) {
+      const { level, cadence } = snap.baseline;
+      entry.level = LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count });
+      entry.cadence = CadenceTracker.restore({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN });
+    }
+    this.streams.set(stream, entry);
+    if (seen !== undefined && seen !== null) {
+      if (seen > this.clock) this.clock = seen;
+      // Restored state is finished state: the sweeps' clock moves up with it. Sweeps fall on multiples
+      // of their period, so a restored pipeline sweeps when an uninterrupted one would.
+      if (seen > this.finishedClock) {
+        this.finishedClock = seen;
+        if ((this.opts.idleEvictAfterMs ?? 0) > 0) this.nextSweep = this.sweepAfter(this.finishedClock);
+      }
+    }
+  }
+
+  /** The next sweep's event time after one at `clock`: the next multiple of an eighth of the idle time. */
+  private sweepAfter(clock: number): number {
+    const step = Math.max(1, Math.floor((this.opts.idleEvictAfterMs ?? 0) / 8));
+    return (Math.floor(clock / step) + 1) * step;
+  }
+
+  /** Stage-time state as the stream holds it now (undefined: the pipeline holds none of the stream). */
+  private stageState(stream: string): StageState | undefined {
+    const windows = this.windows.snapshot(stream);
+    if (windows === undefined) return undefined;
+    const state: StageState = { windows };
+    const entry = this.streams.get(stream);
+    if (entry?.level !== undefined && entry.cadence !== undefined) state.baseline = { level: entry.level.snapshot(), cadence: entry.cadence.snapshot() };
+    if (entry !== undefined && Number.isFinite(entry.lastSeen)) state.lastSeen = entry.lastSeen;
+    return state;
+  }
+
+  /**
+   * Stage-time state is taken when an event is staged, before micro-batching, since the holders may
+   * already hold later events by the time its batch finishes; the rest advances only in `finish`,
+   * batch after batch, and is read then.
+   */
+  private compose(stage: StageState, stream: string): StreamSnapshot {
+    const snap: StreamSnapshot = { v: SNAPSHOT_VERSION, ...stage };
+    const episode = this.episodes.snapshot(stream);
+    if (episode !== undefined) snap.episode = episode;
+    const scoring = this.scorers.snapshot(stream);
+    if (scoring !== undefined) snap.scoring = scoring;
+    const silence = this.silences.snapshot(stream);
+    if (silence !== undefined) snap.silence = silence;
+    return snap;
   }
 
   /**
@@ -146,6 +244,8 @@ export class ScoringPipeline<S = unknown> {
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
+      // `now` is the finished-batch clock: a stream with events still in flight (staged, their batch
+      // not finished) was last seen at a staging clock no earlier than it, so it is never idle here.
       if (now - this.streams.get(stream)!.lastSeen < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
@@ -203,6 +303,11 @@ export class ScoringPipeline<S = unknown> {
     const normalised = route.scoring.normalize === 'level';
     const errorTrusted = !normalised || levelTracker.established(perDay);
     levelTracker.observe(event.values[0], perDay);
+    let stageState: StageState | undefined;
+    if (this.opts.snapshots) {
+      stageState = this.stageState(item.stream);
+      this.pending.set(item.stream, (this.pending.get(item.stream) ?? 0) + 1);
+    }
     if (outcome === 'warming') {
       return {
         kind: 'warming',
@@ -214,6 +319,7 @@ export class ScoringPipeline<S = unknown> {
         index: item.index ?? -1,
         receivedAt: item.receivedAt,
         source: item.source,
+        stageState,
       };
     }
     const reference = model?.levelReference;
@@ -230,6 +336,7 @@ export class ScoringPipeline<S = unknown> {
       cadenceMs,
       errorTrusted,
       source: item.source,
+      stageState,
     };
   }
 
@@ -282,12 +389,49 @@ export class ScoringPipeline<S = unknown> {
     const idleMs = this.opts.idleEvictAfterMs ?? 0;
     let evicted: string[] = [];
     if (idleMs > 0 && this.finishedClock >= this.nextSweep) {
-      const sweep = this.evictIdle(this.finishedClock);
-      alerts.push(...sweep.alerts);
-      evicted = sweep.streams;
-      this.nextSweep = this.finishedClock + Math.max(1, Math.floor(idleMs / 8));
+      const eviction = this.evictIdle(this.finishedClock);
+      alerts.push(...eviction.alerts);
+      evicted = eviction.streams;
+      this.nextSweep = this.sweepAfter(this.finishedClock);
     }
-    return { scored, alerts, rejected, sources, events, inference, evicted };
+    const state = this.opts.snapshots ? this.batchState(batch, alerts, evicted) : [];
+    return { scored, alerts, rejected, sources, events, inference, evicted, state };
+  }
+
+  /**
+   * The state of every stream this batch changed, as of the end of this batch: those with an event
+   * in it, those with an alert of it (a silence opened), and a tombstone (null) for each evicted one.
+   */
+  private batchState(batch: Staged<S>[], alerts: Alert[], evicted: string[]): { stream: string; snapshot: StreamSnapshot | null }[] {
+    const stage = new Map<string, StageState>();
+    for (const s of batch) {
+      if (s.kind !== 'window' && s.kind !== 'warming') continue;
+      const stream = s.kind === 'window' ? s.window.stream : s.stream;
+      stage.set(stream, s.stageState!);
+      const left = (this.pending.get(stream) ?? 1) - 1;
+      if (left > 0) this.pending.set(stream, left);
+      else this.pending.delete(stream);
+    }
+    for (const [stream, st] of stage) {
+      if (this.pending.has(stream)) this.finishedStage.set(stream, st);
+      else this.finishedStage.delete(stream);
+    }
+    const gone = new Set(evicted);
+    const out: { stream: string; snapshot: StreamSnapshot | null }[] = [];
+    for (const [stream, st] of stage) if (!gone.has(stream)) out.push({ stream, snapshot: this.compose(st, stream) });
+    for (const a of alerts) {
+      if (stage.has(a.stream) || gone.has(a.stream)) continue;
+      const st = this.pending.has(a.stream) ? this.finishedStage.get(a.stream) : this.stageState(a.stream);
+      if (st === undefined) continue;
+      stage.set(a.stream, st);
+      out.push({ stream: a.stream, snapshot: this.compose(st, a.stream) });
+    }
+    for (const stream of evicted) {
+      this.pending.delete(stream);
+      this.finishedStage.delete(stream);
+      out.push({ stream, snapshot: null });
+    }
+    return out;
   }
 
   /** Scores one window under its stream's rule and advances the stream's episode. */

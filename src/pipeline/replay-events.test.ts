@@ -69,7 +69,7 @@ describe('replayEvents', () => {
     const flushing = Object.assign(p, {
       flush(watermark: number): BatchResult<number> {
         calls.push(watermark);
-        return { scored: [], alerts: [], rejected: [{ reason: 'out_of_order', detail: 'flushed', source: -1 }], sources: [], events: 0, inference: [] };
+        return { scored: [], alerts: [], rejected: [{ reason: 'out_of_order', detail: 'flushed', source: -1 }], sources: [], events: 0, inference: [], state: [] };
       },
     });
     const r = await replayEvents(flushing, [{ stream: 'src-a', ts: 5, values: [1] }, { stream: 'src-b', ts: 9, values: [1] }, { stream: 'src-a', ts: 7, values: [1] }], { maxInFlight: 10 });

@@ -87,4 +87,60 @@ describe('SilenceTracker', () => {
     t.observe('clock', 'm', 0, at(50) + 4 * fast, C, 53, undefined, out);
     expect(out.slice(3).map((a) => `${a.stream}:${a.state}:${a.startTs}`)).toEqual([`b:open:${new Date(at(50) + 2 * fast).toISOString()}`]);
   });
+
+  it('continues from a JSON snapshot: a silence opened before the cut resolves, one due after it opens, as in an uninterrupted run', () => {
+    // "b" stops at 5 and returns at 15, "c" stops at 12 and never returns; "a" carries event time on.
+    const feed = (t: SilenceTracker, from: number, to: number, out: Alert[]) => {
+      for (let i = from; i < to; i++) {
+        t.observe('a', 'm', 2, at(i), C, i, 1000 + i, out);
+        if (i <= 5 || i >= 15) t.observe('b', 'm', 2, at(i), i > 1 ? C : undefined, i, 1000 + i, out);
+        if (i <= 12) t.observe('c', 'm', 2, at(i), i > 1 ? C : undefined, i, 1000 + i, out);
+      }
+    };
+    const whole = new SilenceTracker();
+    const expected: Alert[] = [];
+    feed(whole, 0, 25, expected);
+    expect(expected.map((a) => [a.stream, a.state])).toEqual([
+      ['b', 'open'],
+      ['c', 'open'],
+      ['b', 'resolved'],
+    ]);
+    for (const cut of [3, 6, 9, 13, 14, 15, 16, 20]) {
+      const first = new SilenceTracker();
+      const got: Alert[] = [];
+      feed(first, 0, cut, got);
+      const second = new SilenceTracker();
+      for (const stream of ['a', 'b', 'c']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined);
+      feed(second, cut, 25, got);
+      expect(got, `cut at ${cut}`).toEqual(expected);
+      for (const stream of ['a', 'b', 'c']) expect(second.snapshot(stream)).toEqual(whole.snapshot(stream));
+    }
+  });
+
+  it('continues from snapshots in lanes: the restored lanes hold the watermark back as they did before the cut', () => {
+    // Lane "p0" ("a", "c") runs 6 steps ahead of lane "p1" ("b", "d"); "c" stops at 4 and "b" at 9.
+    const lanes: Record<string, string> = { a: 'p0', b: 'p1', c: 'p0', d: 'p1' };
+    const feed = (t: SilenceTracker, from: number, to: number, out: Alert[]) => {
+      for (let i = from; i < to; i++) {
+        t.observe('a', 'm', 2, at(i), C, i, undefined, out, 'p0');
+        if (i <= 4) t.observe('c', 'm', 2, at(i), C, i, undefined, out, 'p0');
+        if (i < 6) continue;
+        t.observe('d', 'm', 2, at(i - 6), C, i - 6, undefined, out, 'p1');
+        if (i - 6 <= 9) t.observe('b', 'm', 2, at(i - 6), C, i - 6, undefined, out, 'p1');
+      }
+    };
+    const whole = new SilenceTracker();
+    const expected: Alert[] = [];
+    feed(whole, 0, 30, expected);
+    expect(expected.map((a) => `${a.stream}:${a.state}:${a.detectedAt}`)).toEqual([`c:open:${new Date(at(7)).toISOString()}`, `b:open:${new Date(at(12)).toISOString()}`]);
+    for (const cut of [7, 9, 11, 13, 16]) {
+      const first = new SilenceTracker();
+      const got: Alert[] = [];
+      feed(first, 0, cut, got);
+      const second = new SilenceTracker();
+      for (const stream of ['a', 'b', 'c', 'd']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined, lanes[stream]);
+      feed(second, cut, 30, got);
+      expect(got, `cut at ${cut}`).toEqual(expected);
+    }
+  });
 });

@@ -2,6 +2,17 @@ import TinyQueue from 'tinyqueue';
 import { alertId } from './episodes.js';
 import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
 
+/** A stream's activity as plain JSON (absent cadence or arrival: null). */
+export interface SilenceSnapshot {
+  model: string;
+  after: number;
+  cadence: number | null;
+  lastTs: number;
+  lastIndex: number;
+  lastArrival: number | null;
+  silence: { startTs: number; alertId: string; missed: number } | null;
+}
+
 interface StreamActivity {
   /** The stream's id as first seen (the Map's key), so the deadline queue holds no copy per event. */
   stream: string;
@@ -87,6 +98,46 @@ export class SilenceTracker {
         this.dueByEventTime(out);
       }
     }
+  }
+
+  snapshot(stream: string): SilenceSnapshot | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined) return undefined;
+    return {
+      model: s.model,
+      after: s.after,
+      cadence: s.cadence ?? null,
+      lastTs: s.lastTs,
+      lastIndex: s.lastIndex,
+      lastArrival: s.lastArrival ?? null,
+      silence: s.silence === null ? null : { ...s.silence },
+    };
+  }
+
+  /**
+   * Takes over a stream's activity: its deadline is queued again, and its lane's newest timestamp
+   * moves up to its last event (the newest restored event time is where the lane left off). The
+   * watermark itself moves with the next event, once every restored lane is known, as it would have
+   * in an uninterrupted run.
+   */
+  restore(stream: string, snap: SilenceSnapshot | undefined, lane = ''): void {
+    this.streams.delete(stream);
+    if (snap === undefined || snap === null) return;
+    const s: StreamActivity = {
+      stream,
+      model: snap.model,
+      after: snap.after,
+      cadence: snap.cadence ?? undefined,
+      lastTs: snap.lastTs,
+      lastIndex: snap.lastIndex,
+      lastArrival: snap.lastArrival ?? undefined,
+      silence: snap.silence === null ? null : { ...snap.silence },
+      queuedAt: Infinity,
+    };
+    this.streams.set(stream, s);
+    const due = deadline(s);
+    if (due < Infinity) this.queue(s, due);
+    if (s.lastTs > (this.lanes.get(lane) ?? -Infinity)) this.lanes.set(lane, s.lastTs);
   }
 
   /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */

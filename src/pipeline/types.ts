@@ -1,3 +1,7 @@
+import type { StreamEpisodeSnapshot } from './episodes.js';
+import type { SilenceSnapshot } from './silence.js';
+import type { WindowsSnapshot } from './windows.js';
+
 /** One metric observation of one stream, as it enters the pipeline (decoded from Kafka or read from a file). */
 export interface MetricEvent<S = unknown> {
   stream: string;
@@ -145,4 +149,31 @@ export interface BatchResult<S = unknown> {
   inference: InferenceStat[];
   /** Streams evicted at the end of this batch, after everything before in arrival order was judged. */
   evicted?: string[];
+  /**
+   * Every stream whose state this batch changed, with its whole state as of the end of this batch
+   * (empty unless the pipeline was built with `snapshots`). Delivered with the batch, the state
+   * always matches the offsets committed with it. A null snapshot means the stream was dropped for
+   * good (a changelog tombstone): it was evicted.
+   */
+  state: { stream: string; snapshot: StreamSnapshot | null }[];
+}
+
+/**
+ * STATE CONTRACT. Each per-stream state holder of the pipeline implements
+ * `snapshot(stream): unknown | undefined` (plain JSON, typed arrays as number arrays; undefined =
+ * a fresh stream's state) and `restore(stream, state | undefined)`; the pipeline gathers them into
+ * one versioned record per stream, which the daemon keeps in its compacted changelog topic.
+ */
+export interface StreamSnapshot {
+  v: 2;
+  /** Stage-time state (as of the batch's last event of the stream): its windows, level and cadence. */
+  windows: WindowsSnapshot;
+  baseline?: { level: { logMean: number; count: number }; cadence: { gaps: number[]; lastTs: number } };
+  /** Finish-time state. */
+  episode?: StreamEpisodeSnapshot;
+  /** The stream's scorer (StreamScoreTransform or ContextScorer snapshot), tagged with its method. */
+  scoring?: unknown;
+  silence?: SilenceSnapshot;
+  /** The event-time clock when the stream's last event arrived (the eviction index). */
+  lastSeen?: number;
 }

@@ -72,4 +72,33 @@ describe('StreamWindows', () => {
     expect(w.push({ stream: 'a', ts: 2, values: [2] }, route(2))).toBe('warming');
     expect(w.push({ stream: 'b', ts: 2, values: [2] }, route(2))).not.toBe('warming');
   });
+
+  it('continues a stream restored from its JSON snapshot exactly where it left off', () => {
+    const a = new StreamWindows();
+    const events = [5, 6, 7, 8, 9, 10, 11].map((v, i) => ({ stream: 's', ts: 100 + i, values: [v + 0.1, -v] }));
+    events.slice(0, 4).forEach((e) => a.push(e, route(3, 2)));
+    const b = new StreamWindows();
+    b.restore('s', JSON.parse(JSON.stringify(a.snapshot('s'))));
+    for (const e of events.slice(4)) expect(b.push(e, route(3, 2))).toEqual(a.push(e, route(3, 2)));
+    // The restored last timestamp still orders the stream.
+    expect(b.push({ stream: 's', ts: 103, values: [1, 1] }, route(3, 2))).toMatchObject({ reason: 'out_of_order' });
+    expect(b.snapshot('s')).toEqual(a.snapshot('s'));
+  });
+
+  it('has no snapshot for an unseen stream, and restoring none forgets the stream', () => {
+    const w = new StreamWindows();
+    expect(w.snapshot('s')).toBeUndefined();
+    w.push({ stream: 's', ts: 1, values: [1] }, route(2));
+    w.restore('s', undefined);
+    expect(w.size).toBe(0);
+  });
+
+  it('starts a restored stream afresh when the model shape changed', () => {
+    const a = new StreamWindows();
+    a.push({ stream: 's', ts: 1, values: [1] }, route(2));
+    const b = new StreamWindows();
+    b.restore('s', a.snapshot('s'));
+    expect(b.push({ stream: 's', ts: 2, values: [2] }, route(3))).toBe('warming');
+    expect(b.snapshot('s')).toMatchObject({ count: 1 });
+  });
 });

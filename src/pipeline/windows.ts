@@ -15,6 +15,16 @@ interface StreamState {
 
 export type WindowOutcome = Window | 'warming' | Rejected;
 
+/** A stream's window state as plain JSON (the changelog record's `windows`). */
+export interface WindowsSnapshot {
+  /** The ring buffer, row-major, in slot order (not oldest-first). */
+  ring: number[];
+  count: number;
+  /** null: no event accepted yet. */
+  lastTs: number | null;
+  nextIndex: number;
+}
+
 /**
  * Per-stream rolling windows of the last `seqStep` events.
  *
@@ -36,6 +46,11 @@ export class StreamWindows {
       return reject(event, 'wrong_feature_count', `expected ${features} value(s), got ${event.values.length}`);
     }
     let state = this.streams.get(event.stream);
+    if (state !== undefined && state.ring.length !== seqStep * features) {
+      // Restored under another model shape (the config changed between runs): the old tail does not fit.
+      state = undefined;
+      this.streams.delete(event.stream);
+    }
     if (state === undefined) {
       state = { ring: new Array<number>(seqStep * features).fill(0), count: 0, lastTs: -Infinity, nextIndex: 0 };
       this.streams.set(event.stream, state);
@@ -67,6 +82,26 @@ export class StreamWindows {
       features,
       receivedAt: event.receivedAt,
     };
+  }
+
+  snapshot(stream: string): WindowsSnapshot | undefined {
+    const s = this.streams.get(stream);
+    if (s === undefined) return undefined;
+    return { ring: Array.from(s.ring), count: s.count, lastTs: Number.isFinite(s.lastTs) ? s.lastTs : null, nextIndex: s.nextIndex };
+  }
+
+  restore(stream: string, state: unknown): void {
+    const snap = state as WindowsSnapshot | undefined;
+    if (snap === undefined || snap === null) {
+      this.streams.delete(stream);
+      return;
+    }
+    this.streams.set(stream, {
+      ring: snap.ring.map((x) => Math.fround(x)),
+      count: snap.count,
+      lastTs: snap.lastTs ?? -Infinity,
+      nextIndex: snap.nextIndex,
+    });
   }
 
   /** Forget streams, e.g. those of partitions revoked in a consumer-group rebalance. */

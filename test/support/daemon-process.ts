@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,7 +27,10 @@ export class DaemonProcess {
       env: { ...process.env, ANOMALYD_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
+    // ANOMALYD_TEST_LOG_DIR keeps every daemon's log lines in a file of its own, for reading after a run.
+    const keep = process.env.ANOMALYD_TEST_LOG_DIR ? join(process.env.ANOMALYD_TEST_LOG_DIR, `daemon-${this.child.pid}.log`) : undefined;
     createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      if (keep !== undefined) appendFileSync(keep, `${text}\n`);
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
@@ -72,6 +75,10 @@ export class DaemonProcess {
     this.child.kill('SIGKILL');
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   tail(n = 15): string {
     return this.logs.slice(-n).map((l) => JSON.stringify(l)).join('\n');
   }
@@ -97,6 +104,8 @@ export function writeTestConfig(opts: {
   kafka?: string;
   /** More lines of the `metrics` section (indented two spaces), e.g. webConfigFile. */
   metrics?: string;
+  /** inference.maxBatch; default 512. */
+  maxBatch?: number;
   extra?: string;
   /**
    * `model-only`: the autoencoder alone against its threshold on raw values, no silence episodes —
@@ -132,7 +141,7 @@ metrics:
   host: 127.0.0.1
   port: 0
 ${opts.metrics ?? ''}inference:
-  maxBatch: 512
+  maxBatch: ${opts.maxBatch ?? 512}
   maxLatencyMs: 20${more('inference')}
 daemon:
   shutdownTimeoutMs: 20000${more('daemon')}

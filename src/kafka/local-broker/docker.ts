@@ -47,7 +47,8 @@ export async function startWithTestcontainers(port: number | undefined): Promise
   } catch (err) {
     throw new Error(`a Docker engine is reachable but @testcontainers/kafka is not installed (npm install --include=dev): ${(err as Error).message}`);
   }
-  let container = new mod.KafkaContainer(KAFKA_CONTAINER_IMAGE).withKraft();
+  // No retention by time, as the Maven broker (maven-broker.ts): replayed input carries old event times.
+  let container = new mod.KafkaContainer(KAFKA_CONTAINER_IMAGE).withKraft().withEnvironment({ KAFKA_LOG_RETENTION_MS: '-1' });
   if (port !== undefined) container = container.withExposedPorts({ container: 9093, host: port });
   const started = await container.start();
   let stopped = false;

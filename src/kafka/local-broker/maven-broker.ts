@@ -85,9 +85,12 @@ function serverProperties(listeners: Listeners, logDir: string): string {
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
     'delete.topic.enable=true',
-    // A throwaway broker: keep disk and file handles small.
+    // A throwaway broker (its storage goes at stop): keep file handles few.
     'log.segment.bytes=16777216',
-    'log.retention.hours=1',
+    // No retention by time: replayed and demo input carries its event time as the broker timestamp,
+    // often days old, and a time limit would delete it at the broker's first retention check
+    // (30 s after start), consumed or not.
+    'log.retention.ms=-1',
     '',
   ].join('\n');
 }

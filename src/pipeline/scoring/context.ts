@@ -1,7 +1,19 @@
 import type { ContextConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
-import { SeasonalProfile } from './seasonal-profile.js';
+import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.js';
+
+export interface ContextScorerSnapshot {
+  method: 'context';
+  profile: SeasonalProfileSnapshot | null;
+  /** null: not learned yet (NaN). */
+  sigma: number | null;
+  up: number;
+  down: number;
+  rhythm: RhythmSnapshot | null;
+  /** The flattened-series evidence: noise scale per block of the day (null: not learned), its CUSUM, the previous point. */
+  smooth?: { changeScales: (number | null)[] | null; sum: number; previousLog: number | null; previousResidual: number | null };
+}
 
 /**
  * The `context` scoring method: the autoencoder's reconstruction error, judged against the
@@ -40,6 +52,37 @@ export class ContextScorer implements StreamScorer {
   private previousResidual = NaN;
 
   constructor(private readonly config: ContextConfig) {}
+
+  snapshot(): ContextScorerSnapshot {
+    return {
+      method: 'context',
+      profile: this.profile?.snapshot() ?? null,
+      sigma: Number.isNaN(this.sigma) ? null : this.sigma,
+      up: this.up,
+      down: this.down,
+      rhythm: this.rhythm?.snapshot() ?? null,
+      smooth: {
+        changeScales: this.changeScales === null ? null : Array.from(this.changeScales, nullIfNaN),
+        sum: this.smooth,
+        previousLog: nullIfNaN(this.previousLog),
+        previousResidual: nullIfNaN(this.previousResidual),
+      },
+    };
+  }
+
+  restore(s: ContextScorerSnapshot): void {
+    if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
+    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays);
+    this.sigma = s.sigma === null ? NaN : s.sigma;
+    this.up = s.up;
+    this.down = s.down;
+    this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm);
+    const smooth = s.smooth;
+    this.changeScales = smooth?.changeScales ? Float64Array.from(smooth.changeScales, (x) => x ?? NaN) : null;
+    this.smooth = smooth?.sum ?? 0;
+    this.previousLog = smooth?.previousLog ?? NaN;
+    this.previousResidual = smooth?.previousResidual ?? NaN;
+  }
 
   score(input: ScoreInput): ScoreOutput {
     const value = input.latest[0];
@@ -150,6 +193,14 @@ const FLAT_Z_CAP = 3;
 /** Enough points for a stable spread; more only costs time per event at fine cadences. */
 const MAX_RHYTHM_POINTS = 48;
 
+interface RhythmSnapshot {
+  size: number;
+  observed: number[];
+  expected: number[];
+  next: number;
+  count: number;
+}
+
 /** The last `size` observed and expected log values, and how much each spreads. */
 class RhythmWindow {
   /** Observed logs in [0, size), expected logs in [size, 2·size): one buffer, allocated at the first push (most new streams are still learning). */
@@ -158,6 +209,23 @@ class RhythmWindow {
   private count = 0;
 
   constructor(readonly size: number) {}
+
+  snapshot(): RhythmSnapshot {
+    const logs = this.logs ?? new Float64Array(2 * this.size);
+    return { size: this.size, observed: Array.from(logs.subarray(0, this.size)), expected: Array.from(logs.subarray(this.size)), next: this.next, count: this.count };
+  }
+
+  static restore(s: RhythmSnapshot): RhythmWindow {
+    const w = new RhythmWindow(s.size);
+    if (s.count > 0) {
+      w.logs = new Float64Array(2 * s.size);
+      w.logs.set(s.observed, 0);
+      w.logs.set(s.expected, s.size);
+    }
+    w.next = s.next;
+    w.count = s.count;
+    return w;
+  }
 
   push(observedLog: number, expectedLog: number): void {
     const logs = (this.logs ??= new Float64Array(2 * this.size));
@@ -172,6 +240,10 @@ class RhythmWindow {
     if (this.count < this.size || this.logs === null) return null;
     return { observed: std(this.logs, 0, this.size), expected: std(this.logs, this.size, 2 * this.size) };
   }
+}
+
+function nullIfNaN(x: number): number | null {
+  return Number.isNaN(x) ? null : x;
 }
 
 function std(xs: Float64Array, from: number, to: number): number {

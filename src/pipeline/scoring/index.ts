@@ -25,6 +25,27 @@ export class StreamScorers {
     return s.scorer.score(input);
   }
 
+  /** The stream's scorer state, with the method it belongs to; undefined before its first window. */
+  snapshot(stream: string): unknown {
+    return this.streams.get(stream)?.scorer.snapshot();
+  }
+
+  /**
+   * The stream's scorer from `snap` under `config` (the stream's rule now). A snapshot of another
+   * method or shape (the rule changed) starts the stream afresh, as a changed rule does anyway.
+   */
+  restore(stream: string, config: ScoringConfig | undefined, snap: unknown): void {
+    this.streams.delete(stream);
+    if (config === undefined || snap === undefined || snap === null) return;
+    const scorer = createStreamScorer(config);
+    try {
+      (scorer.restore as (s: unknown) => void)(snap);
+    } catch {
+      return;
+    }
+    this.streams.set(stream, { config, scorer });
+  }
+
   drop(predicate: (stream: string) => boolean): void {
     for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
   }

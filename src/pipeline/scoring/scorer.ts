@@ -38,4 +38,8 @@ export interface ScoreOutput {
 /** One stream's scoring state under one rule: windows in, scores out, in the stream's order. */
 export interface StreamScorer {
   score(input: ScoreInput): ScoreOutput;
+  /** The scorer's state as plain JSON. */
+  snapshot(): unknown;
+  /** Takes over a `snapshot` of a scorer under the same configuration; throws when it does not fit. */
+  restore(snap: never): void;
 }

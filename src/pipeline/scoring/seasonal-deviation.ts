@@ -1,3 +1,5 @@
+import { StateShapeError } from './rolling.js';
+
 /**
  * |x − median of the values 1…`seasons` periods earlier|, over as many seasons as have been seen;
  * null until one full period has been seen.
@@ -12,6 +14,17 @@ export class SeasonalDeviation {
     private readonly seasons: number,
   ) {
     this.ring = new Float64Array(period * seasons);
+  }
+
+  snapshot(): { ring: number[]; count: number } {
+    return { ring: Array.from(this.ring.subarray(0, Math.min(this.count, this.ring.length))), count: this.count };
+  }
+
+  restore(snap: { ring: number[]; count: number }): void {
+    if (snap.ring.length > this.ring.length) throw new StateShapeError(`a seasonal ring of ${snap.ring.length} does not fit ${this.ring.length}`);
+    this.ring.fill(0);
+    this.ring.set(snap.ring);
+    this.count = snap.count;
   }
 
   next(x: number): number | null {

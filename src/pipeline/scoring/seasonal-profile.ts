@@ -1,4 +1,14 @@
 const DAY_MS = 86_400_000;
+
+/** Plain JSON: an unseen slot (NaN) is null. */
+export interface SeasonalProfileSnapshot {
+  cadenceMs: number;
+  slots: (number | null)[];
+  /** Days each slot has seen. */
+  seen: number[];
+  weekendOffset: number;
+  weekendPoints: number;
+}
 /** Finer than this many slots a day the profile would only learn noise (and cost memory). */
 const MAX_SLOTS = 288;
 
@@ -45,6 +55,28 @@ export class SeasonalProfile {
   /** Whether `ts` is a slot's first point of its day (every point, at a cadence of a slot or more). */
   private firstOfSlot(ts: number): boolean {
     return this.pointsPerSlot === 1 || ((ts % this.slotMs) + this.slotMs) % this.slotMs < this.cadenceMs;
+  }
+
+  snapshot(): SeasonalProfileSnapshot {
+    return {
+      cadenceMs: this.cadenceMs,
+      slots: Array.from(this.slots, (x) => (Number.isNaN(x) ? null : x)),
+      seen: Array.from(this.seen),
+      weekendOffset: this.weekendOffset,
+      weekendPoints: this.weekendPoints,
+    };
+  }
+
+  static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
+    const p = new SeasonalProfile(s.cadenceMs, minDays);
+    if (s.slots.length !== p.slots.length || s.seen.length !== p.seen.length) {
+      throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
+    }
+    s.slots.forEach((x, i) => (p.slots[i] = x === null ? NaN : x));
+    p.seen.set(s.seen);
+    p.weekendOffset = s.weekendOffset;
+    p.weekendPoints = s.weekendPoints;
+    return p;
   }
 
   slotOf(ts: number): number {

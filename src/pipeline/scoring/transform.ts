@@ -33,10 +33,20 @@
 
 import type { ScoringConfig } from '../../config/schema.js';
 import { likelihood, logLikelihood } from './gaussian.js';
-import { RollingMax, RollingSum } from './rolling.js';
+import { RollingMax, RollingSum, StateShapeError, type RollingMaxSnapshot, type RollingSumSnapshot } from './rolling.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
 import { SeasonalDeviation } from './seasonal-deviation.js';
 import { ValueRange } from './value-range.js';
+
+export interface ScoreTransformSnapshot {
+  method: ScoringConfig['method'];
+  seen: number;
+  short: RollingSumSnapshot;
+  history?: RollingSumSnapshot;
+  recent?: RollingMaxSnapshot;
+  range?: { low: number[]; high: number[] } | null;
+  seasonal?: { deviation: { ring: number[]; count: number }; likelihood: ScoreTransformSnapshot };
+}
 
 /** One stream's state under the raw, smoothed, likelihood or loglikelihood method. */
 export class StreamScoreTransform implements StreamScorer {
@@ -60,6 +70,35 @@ export class StreamScoreTransform implements StreamScorer {
             likelihood: new StreamScoreTransform({ ...config, shortWindow: config.seasonalShortWindow, suppress: 0, spatial: false, seasonalPeriod: 0 }),
           }
         : null;
+  }
+
+  snapshot(): ScoreTransformSnapshot {
+    const snap: ScoreTransformSnapshot = { method: this.config.method, seen: this.seen, short: this.short.snapshot() };
+    if (this.history !== null) snap.history = this.history.snapshot();
+    if (this.recent !== null) snap.recent = this.recent.snapshot();
+    if (this.range !== null) snap.range = this.range.snapshot();
+    if (this.seasonal !== null) snap.seasonal = { deviation: this.seasonal.deviation.snapshot(), likelihood: this.seasonal.likelihood.snapshot() };
+    return snap;
+  }
+
+  /** Throws StateShapeError when `snap` was taken under another configuration. */
+  restore(snap: ScoreTransformSnapshot): void {
+    const fits =
+      snap.method === this.config.method &&
+      (snap.history !== undefined) === (this.history !== null) &&
+      (snap.recent !== undefined) === (this.recent !== null) &&
+      (snap.range !== undefined) === (this.range !== null) &&
+      (snap.seasonal !== undefined) === (this.seasonal !== null);
+    if (!fits) throw new StateShapeError('the snapshot was taken under another scoring configuration');
+    this.seen = snap.seen;
+    this.short.restore(snap.short);
+    if (this.history !== null) this.history.restore(snap.history!);
+    if (this.recent !== null) this.recent.restore(snap.recent!);
+    if (this.range !== null) this.range.restore(snap.range!);
+    if (this.seasonal !== null) {
+      this.seasonal.deviation.restore(snap.seasonal!.deviation);
+      this.seasonal.likelihood.restore(snap.seasonal!.likelihood);
+    }
   }
 
   score(input: ScoreInput): ScoreOutput {

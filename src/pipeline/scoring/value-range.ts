@@ -8,6 +8,15 @@ export class ValueRange {
 
   constructor(private readonly tolerance: number) {}
 
+  snapshot(): { low: number[]; high: number[] } | null {
+    return this.low === null || this.high === null ? null : { low: Array.from(this.low), high: Array.from(this.high) };
+  }
+
+  restore(snap: { low: number[]; high: number[] } | null): void {
+    this.low = snap === null ? null : Float64Array.from(snap.low);
+    this.high = snap === null ? null : Float64Array.from(snap.high);
+  }
+
   /** True when any feature of `values` lies outside the range so far (widened); then adds `values` to the range. */
   observe(values: ArrayLike<number>): boolean {
     if (this.low === null || this.high === null || this.low.length !== values.length) {

@@ -1,0 +1,34 @@
+import type { AnomalydConfig } from '../config/schema.js';
+import { changelogTopic } from '../config/schema.js';
+import { compressionType } from '../kafka/compression/codecs.js';
+import type { Logger } from '../log.js';
+import type { AnomalydMetrics } from '../metrics/index.js';
+import type { PartitionProducers } from '../kafka/partition-producers.js';
+import { KafkaSink, type KafkaSinkOptions } from './kafka-sink.js';
+import { LogSink } from './log-sink.js';
+import { MetricsSink } from './metrics-sink.js';
+import type { Sink } from './sink.js';
+
+export interface SinkDeps extends Omit<KafkaSinkOptions, 'topics' | 'producers' | 'log' | 'maxMessageBytes' | 'compression' | 'onParked'> {
+  producers: PartitionProducers;
+  metrics: AnomalydMetrics;
+  log: Logger;
+}
+
+/**
+ * The daemon's exporters, from the config: the Kafka sink (`alerts`, `deadLetter`, `state`
+ * topics, exactly-once) first, so the others only see batches that are committed or dropped,
+ * then the Prometheus series and the alert log lines.
+ */
+export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { all: Sink[]; kafka: KafkaSink } {
+  const kafka = new KafkaSink({
+    ...deps,
+    topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic, changelog: changelogTopic(config) },
+    maxMessageBytes: config.daemon.maxMessageBytes,
+    compression: compressionType(config.alerts.compression),
+    onParked: (p) => deps.metrics.observeParked(p.topic, p.reason),
+  });
+  // The registry is kept whether or not `metrics.enabled` serves it over HTTP.
+  const all: Sink[] = [kafka, new MetricsSink(deps.metrics), new LogSink(deps.log)];
+  return { all, kafka };
+}

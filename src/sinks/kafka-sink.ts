@@ -1,0 +1,207 @@
+import type { CompressionTypes, Message, TopicMessages } from 'kafkajs';
+import { isNonRetriable, messageBytes, type Parked } from '../kafka/delivery.js';
+import type { Logger } from '../log.js';
+import { alertMessage, changelogMessage, deadLetterMessage } from '../kafka/messages.js';
+import { isFenced, tpKey, type PartitionProducers, type RefusedMessage, type TopicPartition } from '../kafka/partition-producers.js';
+import type { KafkaSourceRef } from '../kafka/source-ref.js';
+import type { BatchResult } from '../pipeline/types.js';
+import type { Sink } from './sink.js';
+
+export interface KafkaSinkOptions {
+  topics: { alerts: string; deadLetter: string; changelog: string };
+  /** Messages above this many bytes are parked (counted, logged, left out of the transaction) instead of sent. */
+  maxMessageBytes: number;
+  compression: CompressionTypes;
+  /** A message that can never be delivered, left out. */
+  onParked?(p: Parked): void;
+  /** The partition's current epoch: work of it with no consumed event (a wall-clock silence's alert) belongs to that. */
+  epochOf(tp: TopicPartition): number | undefined;
+  producers: PartitionProducers;
+  /** The input partition a stream's events come from (its alerts and state go with that partition's transaction). */
+  partitionOf(stream: string): TopicPartition | undefined;
+  /** Whether work fetched from `tp` in `epoch` may still be delivered. */
+  isCurrent(tp: TopicPartition, epoch: number | undefined): boolean;
+  /** `tp`'s transactions were fenced: drop its work until it is prepared again. */
+  unready(tp: TopicPartition): void;
+  /** The group's committed offset of `tp`, read after fencing (so no transaction on it is open). */
+  committedOffset(tp: TopicPartition): Promise<bigint | undefined>;
+  onCommitted?(tp: TopicPartition, offset: bigint): void;
+  isStopping(): boolean;
+  log: Logger;
+}
+
+interface PartitionWork {
+  tp: TopicPartition;
+  epoch: number | undefined;
+  /** The next offset to read once this work is committed; undefined: no event consumed and none committed before. */
+  offset: bigint | undefined;
+  alerts: Message[];
+  deadLetters: Message[];
+  changelog: Message[];
+}
+
+/**
+ * Exactly-once delivery to Kafka. A batch is split by input partition, and each partition's share
+ * — its alerts, its dead letters, its streams' state records for the changelog, and its consumed
+ * offset — is committed in one transaction of that partition's producer. Partitions commit in
+ * parallel; a partition's transactions commit in batch order.
+ */
+export class KafkaSink implements Sink {
+  readonly name = 'kafka';
+  /** Per partition: the offset committed before the transaction in progress (what a retry must still find). */
+  private readonly base = new Map<string, bigint | undefined>();
+
+  constructor(private readonly opts: KafkaSinkOptions) {}
+
+  /** `tp` was prepared with `committed` as its committed offset. */
+  prepared(tp: TopicPartition, committed: bigint | undefined): void {
+    this.base.set(tpKey(tp), committed);
+  }
+
+  async close(): Promise<void> {
+    await this.opts.producers.close();
+  }
+
+  async deliver(batch: BatchResult<KafkaSourceRef>): Promise<void> {
+    const work = this.split(batch);
+    await Promise.all([...work.values()].map((w) => this.commit(w)));
+  }
+
+  private split(batch: BatchResult<KafkaSourceRef>): Map<string, PartitionWork> {
+    const work = new Map<string, PartitionWork>();
+    const of = (tp: TopicPartition): PartitionWork => {
+      const key = tpKey(tp);
+      let w = work.get(key);
+      if (w === undefined) {
+        w = { tp: { topic: tp.topic, partition: tp.partition }, epoch: undefined, offset: -1n, alerts: [], deadLetters: [], changelog: [] };
+        work.set(key, w);
+      }
+      return w;
+    };
+    const partitionOf = (stream: string): TopicPartition => {
+      const tp = this.opts.partitionOf(stream);
+      // Every stream in a result entered the pipeline through the source, which records its partition.
+      if (tp === undefined) throw new Error(`no input partition known for stream "${stream}"`);
+      return tp;
+    };
+    // Every event of the batch is in `sources` (the BatchResult invariant) and batches arrive in
+    // order, so the highest offset + 1 per partition is the end of a fully processed prefix.
+    for (const s of batch.sources) {
+      const w = of(s);
+      const next = BigInt(s.offset) + 1n;
+      if (w.offset === undefined || next > w.offset) w.offset = next;
+      w.epoch = s.epoch;
+    }
+    for (const a of batch.alerts) of(partitionOf(a.stream)).alerts.push(alertMessage(a));
+    for (const r of batch.rejected) if (r.source) of(r.source).deadLetters.push(deadLetterMessage(r));
+    for (const { stream, snapshot } of batch.state) {
+      const tp = partitionOf(stream);
+      of(tp).changelog.push(changelogMessage(stream, snapshot, tp));
+    }
+    for (const w of work.values()) {
+      if (w.offset !== undefined && w.offset >= 0n) continue;
+      // Output without a consumed event of its partition (a silence the wall clock found): it goes
+      // with the partition's current epoch, and commits the offset already committed.
+      w.offset = this.base.get(tpKey(w.tp));
+      w.epoch = this.opts.epochOf(w.tp);
+    }
+    return work;
+  }
+
+  private async commit(w: PartitionWork): Promise<void> {
+    const { producers, topics, log } = this.opts;
+    let topicMessages: TopicMessages[] = [];
+    const add = (topic: string, messages: Message[]) => {
+      const fit = messages.filter((m) => {
+        const bytes = messageBytes(m);
+        if (bytes <= this.opts.maxMessageBytes) return true;
+        this.park({ topic, key: m.key === null || m.key === undefined ? null : m.key.toString(), bytes, reason: 'too_large', detail: `${bytes} bytes > daemon.maxMessageBytes ${this.opts.maxMessageBytes}` });
+        return false;
+      });
+      if (fit.length > 0) topicMessages.push({ topic, messages: fit });
+    };
+    add(topics.alerts, w.alerts);
+    add(topics.deadLetter, w.deadLetters);
+    add(topics.changelog, w.changelog);
+    const offset = w.offset?.toString();
+    const where = { topic: w.tp.topic, partition: w.tp.partition, offset };
+    // Nothing to write and no offset to move: no transaction.
+    if (topicMessages.length === 0 && (offset === undefined || w.offset === this.base.get(tpKey(w.tp)))) return;
+
+    // After a request the broker refused for good, messages go one by one; each one it refuses is parked.
+    let oneByOne = false;
+    for (let attempt = 1, delay = 500; ; attempt++, delay = Math.min(delay * 2, 10_000)) {
+      // Stale work (fetched before a rebalance or a fence) is redone from the committed offset by whoever owns the partition now.
+      if (!this.opts.isCurrent(w.tp, w.epoch)) return;
+      try {
+        if (!producers.has(w.tp)) {
+          const found = await this.refence(w);
+          if (found === 'committed') {
+            log.info(where, 'the failed transaction had committed after all');
+            if (w.offset !== undefined) this.committed(w.tp, w.offset);
+            return;
+          }
+          if (found === 'lost') {
+            log.warn(where, 'another member committed this partition meanwhile; its in-flight work is dropped');
+            this.lose(w.tp);
+            return;
+          }
+        }
+        await producers.commit(w.tp, { topicMessages, offset, compression: this.opts.compression, oneByOne });
+        if (w.offset !== undefined) this.committed(w.tp, w.offset);
+        return;
+      } catch (err) {
+        if (isFenced(err)) {
+          log.warn({ ...where, err: (err as Error).message }, 'transaction fenced: another producer took this partition; its in-flight work is dropped');
+          this.lose(w.tp);
+          return;
+        }
+        if (isNonRetriable(err)) {
+          const refused = (err as RefusedMessage).refused;
+          if (refused !== undefined) {
+            const { topic, message } = refused;
+            this.park({ topic, key: message.key === null || message.key === undefined ? null : message.key.toString(), bytes: messageBytes(message), reason: 'rejected_by_broker', detail: (err as Error).message });
+            topicMessages = topicMessages.map((t) => (t.topic === topic ? { topic, messages: t.messages.filter((m) => m !== message) } : t)).filter((t) => t.messages.length > 0);
+          } else {
+            log.warn({ ...where, err: (err as Error).message }, 'the broker refused a request for good; its messages go one by one');
+          }
+          oneByOne = true;
+          await producers.discard(w.tp);
+          continue;
+        }
+        log.error({ ...where, err: (err as Error).message, attempt, alerts: w.alerts.length, deadLetters: w.deadLetters.length }, 'transaction failed; retrying');
+        await producers.discard(w.tp);
+        if (this.opts.isStopping() && attempt > 3) throw err;
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+  }
+
+  /**
+   * A new producer after a failed transaction. Fencing aborts the failed transaction unless it
+   * committed after all (the failure was the reply getting lost), which the committed offset tells.
+   */
+  private async refence(w: PartitionWork): Promise<'retry' | 'committed' | 'lost'> {
+    await this.opts.producers.fence(w.tp);
+    const committed = await this.opts.committedOffset(w.tp);
+    const base = this.base.get(tpKey(w.tp));
+    // Work that moves no offset cannot tell a lost reply from a failure: it is sent again.
+    if (w.offset !== base && committed === w.offset) return 'committed';
+    return committed === base ? 'retry' : 'lost';
+  }
+
+  private park(p: Parked): void {
+    this.opts.log.error(p, 'message parked: it can never be delivered, so it is not retried');
+    this.opts.onParked?.(p);
+  }
+
+  private committed(tp: TopicPartition, offset: bigint): void {
+    this.base.set(tpKey(tp), offset);
+    this.opts.onCommitted?.(tp, offset);
+  }
+
+  private lose(tp: TopicPartition): void {
+    this.opts.unready(tp);
+    void this.opts.producers.discard(tp);
+  }
+}

@@ -1,0 +1,14 @@
+import type { KafkaSourceRef } from '../kafka/source-ref.js';
+import type { BatchResult } from '../pipeline/types.js';
+
+/**
+ * Where a scored batch goes: one sink per destination, each with one job. The daemon hands every
+ * batch to its sinks in order, one batch at a time in arrival order, and counts the batch's
+ * events complete (backpressure) once every sink resolved.
+ */
+export interface Sink {
+  readonly name: string;
+  /** Resolves once the batch is where this sink takes it (durably, for the Kafka sink), or deliberately dropped. */
+  deliver(batch: BatchResult<KafkaSourceRef>): Promise<void>;
+  close?(): Promise<void>;
+}
