@@ -137,6 +137,29 @@ describe('ContextScorer', () => {
     expect(anomalous(score(values, 0.5), 7 * DAY)).toEqual([]);
     expect(anomalous(score(values, 0.5, { autoencoderGate: false }), 7 * DAY)).toEqual([at]);
   });
+
+  it('judges a source that reports every minute after days, not minutes, and stays quiet on its rhythm', () => {
+    const MINUTE = 60_000;
+    const perDay = 1440;
+    const random = seededRandom(5);
+    const values = Array.from({ length: 10 * perDay }, (_, i) => {
+      const gauss = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      return 500 * (1 - 0.6 * Math.cos((2 * Math.PI * (i % perDay)) / perDay)) * (1 + 0.03 * gauss);
+    });
+    const flood = 8 * perDay + 200; // 03:20 on day 9, a Tuesday
+    values[flood] *= 4;
+    const scorer = new ContextScorer(SCORING_DEFAULTS.context);
+    const level = new LevelTracker();
+    const out = values.map((v, i) => {
+      const o = scorer.score({ raw: 2, latest: [v], reconstructedLatest: v, ts: T0 + i * MINUTE, cadenceMs: i > 1 ? MINUTE : undefined, level: level.level, errorTrusted: level.established(perDay), errorThreshold: 1 });
+      level.observe(v, perDay);
+      return o;
+    });
+    // The second day is still learned (each slot has seen one day), not judged against minutes of it.
+    expect(out.slice(perDay, 2 * perDay).every((o) => o.expected === undefined)).toBe(true);
+    expect(out[3 * perDay].expected).toBeDefined();
+    expect(anomalous(out, 3 * perDay)).toEqual([flood]);
+  });
 });
 
 describe('LevelTracker', () => {

@@ -19,7 +19,7 @@ const MAX_SLOTS = 288;
  * it sees by `rate` per day, so yesterday weighs most and a week ago little.
  *
  * A source that reports more often than a slot is long (every minute: five points a slot) is
- * learned in days all the same: a slot counts a day seen at its first point of the day, and the
+ * learned in days all the same: a slot counts a day seen at its last point of the day, and the
  * caller's rate per day is spread over the slot's points (`pointRate`).
  */
 export class SeasonalProfile {
@@ -52,9 +52,9 @@ export class SeasonalProfile {
     return this.pointsPerSlot === 1 ? ratePerDay : 1 - (1 - ratePerDay) ** (1 / this.pointsPerSlot);
   }
 
-  /** Whether `ts` is a slot's first point of its day (every point, at a cadence of a slot or more). */
-  private firstOfSlot(ts: number): boolean {
-    return this.pointsPerSlot === 1 || ((ts % this.slotMs) + this.slotMs) % this.slotMs < this.cadenceMs;
+  /** Whether `ts` is a slot's last point of its day (every point, at a cadence of a slot or more). */
+  private lastOfSlot(ts: number): boolean {
+    return this.pointsPerSlot === 1 || ((ts % this.slotMs) + this.slotMs) % this.slotMs >= this.slotMs - this.cadenceMs;
   }
 
   snapshot(): SeasonalProfileSnapshot {
@@ -108,7 +108,7 @@ export class SeasonalProfile {
     const slot = this.slotOf(ts);
     const weekend = isWeekend(ts);
     const m = this.slots[slot];
-    if (!weekend && this.seen[slot] < 255 && this.firstOfSlot(ts)) this.seen[slot]++;
+    if (!weekend && this.seen[slot] < 255 && this.lastOfSlot(ts)) this.seen[slot]++;
     if (weekend && this.weekendPoints < this.pointsPerDay()) {
       if (Number.isNaN(m)) return;
       this.weekendPoints++;
