@@ -18,7 +18,8 @@ export interface InputTopic {
  */
 export async function prepareInputTopic(kafka: Kafka, traffic: EpsTraffic, partitions: number, progress: Progress): Promise<InputTopic> {
   const { streams, rows } = traffic.shape;
-  const topic = `bench-input-s${streams}-r${rows}-p${partitions}-v1`;
+  // v2: v1 topics were produced with concurrent sends, which could land chunks out of order.
+  const topic = `bench-input-s${streams}-r${rows}-p${partitions}-v2`;
   const events = traffic.events;
   const admin = kafka.admin();
   await admin.connect();
@@ -41,19 +42,16 @@ export async function prepareInputTopic(kafka: Kafka, traffic: EpsTraffic, parti
   const started = performance.now();
   progress.start(`producing ${events} events to ${topic}`, events);
   const chunk = 10_000;
-  const inFlight = new Set<Promise<unknown>>();
   let batch: Message[] = [];
   let sent = 0;
+  // One send at a time: concurrent sends may be appended in another order than they were made, and a
+  // stream's events must stay in time order on its partition.
   const flush = async () => {
     const messages = batch;
     batch = [];
-    const p = producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None }).then(() => {
-      sent += messages.length;
-      progress.update(sent);
-      inFlight.delete(p);
-    });
-    inFlight.add(p);
-    if (inFlight.size >= 4) await Promise.race(inFlight);
+    await producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None });
+    sent += messages.length;
+    progress.update(sent);
   };
   for (let row = 0; row < rows; row++) {
     for (let s = 0; s < streams; s++) {
@@ -62,7 +60,6 @@ export async function prepareInputTopic(kafka: Kafka, traffic: EpsTraffic, parti
     }
   }
   if (batch.length > 0) await flush();
-  await Promise.all(inFlight);
   await producer.disconnect();
   progress.stop();
   return { topic, partitions, events, produceSeconds: (performance.now() - started) / 1000, reused: false };

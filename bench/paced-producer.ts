@@ -20,7 +20,9 @@ async function main(d: PacedProducerData): Promise<void> {
   const tickMs = 10;
   const started = performance.now();
   let sent = 0;
-  const pending: Promise<unknown>[] = [];
+  // Sends are chained, one at a time, so the topic holds each stream's events in time order
+  // (concurrent sends may be appended in another order); the pacing loop does not wait for them.
+  let sending: Promise<unknown> = Promise.resolve();
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * d.rate));
     if (due > sent) {
@@ -30,11 +32,11 @@ async function main(d: PacedProducerData): Promise<void> {
         const row = Math.floor(sent / d.streams);
         messages.push({ key: streamId(stream), value: traffic.json(stream, row) });
       }
-      pending.push(producer.send({ topic: d.topic, messages, acks: 1, compression: CompressionTypes.None }));
+      sending = sending.then(() => producer.send({ topic: d.topic, messages, acks: 1, compression: CompressionTypes.None }));
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
-  await Promise.all(pending);
+  await sending;
   await producer.disconnect();
   parentPort!.postMessage({ sent, seconds: (performance.now() - started) / 1000 });
 }
