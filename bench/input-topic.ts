@@ -19,7 +19,8 @@ export interface InputTopic {
 export async function prepareInputTopic(kafka: Kafka, traffic: EpsTraffic, partitions: number, progress: Progress): Promise<InputTopic> {
   const { streams, rows } = traffic.shape;
   // v2: v1 topics were produced with concurrent sends, which could land chunks out of order.
-  const topic = `bench-input-s${streams}-r${rows}-p${partitions}-v2`;
+  // v3: events 30 minutes apart (were 30 s), each source's series looped over whole days.
+  const topic = `bench-input-s${streams}-r${rows}-p${partitions}-v4`;
   const events = traffic.events;
   const admin = kafka.admin();
   await admin.connect();

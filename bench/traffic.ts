@@ -1,7 +1,9 @@
 import { readEpsSeries } from './reference-model.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
-export const STEP_MS = 30_000;
+/** The reference weeks' own cadence: a day is 48 rows, so the sources' context learns and their spikes can alert. */
+export const STEP_MS = 1_800_000;
+const ROWS_PER_DAY = 86_400_000 / STEP_MS;
 
 export interface TrafficShape {
   streams: number;
@@ -35,7 +37,9 @@ export class EpsTraffic {
 
   value(stream: number, row: number): number {
     const s = this.series[stream % 4];
-    const v = s[(stream * 7 + row) % s.length];
+    // Looped over whole days, so the daily rhythm runs on across the loop instead of jumping by part of a day.
+    const period = Math.max(ROWS_PER_DAY, s.length - (s.length % ROWS_PER_DAY));
+    const v = s[(stream * 7 + row) % period];
     return stream % 50 === 0 && row === this.spikeRow ? v * 6 : v;
   }
 
