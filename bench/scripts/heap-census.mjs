@@ -1,6 +1,6 @@
 // Memory per stream of the pipeline's state, by kind of object, without a model or broker:
 //   npm run build && node --expose-gc bench/scripts/heap-census.mjs STREAMS ROWS [snap [BASE_STREAMS]]
-// sends ROWS events to each of STREAMS streams (the bench's EPS traffic, STEP_MS apart, 30 s unless
+// sends ROWS events to each of STREAMS streams (the bench's EPS traffic, STEP_MS apart, 30 min unless
 // set in the environment) through the real ScoringPipeline with a stand-in model (scores 0: the
 // context scoring and its state are real, the reconstruction error is not) and prints heapUsed,
 // external and ArrayBuffer bytes per stream after gc. With `snap` it also writes a heap snapshot and
