@@ -97,6 +97,17 @@ describe('exactly-once alerts and dead letters', () => {
     await broker?.stop();
   });
 
+  /** The run's alerts and dead letters, read committed, against an uninterrupted run of the same input. */
+  const expectSameAsUninterrupted = async (input: string, run: { alerts: string; deadLetter: string }) => {
+    const reference = await referenceRun(input);
+    const alerts = await compareTopics(kafka, reference.alerts, run.alerts);
+    const deadLetters = await compareTopics(kafka, reference.deadLetter, run.deadLetter);
+    report('alerts', alerts);
+    report('dead letters', deadLetters);
+    expectIdentical(alerts);
+    expectIdentical(deadLetters);
+  };
+
   it('kill -9 at 15, 40 and 65 % and a 20 s broker freeze at 80 %: the same messages as the uninterrupted run', async () => {
     // Half the input waits as a backlog; the other half arrives over about 30 s from the first
     // restart on, slower than the daemon reads it. Each fault comes when the group has committed its
@@ -155,13 +166,7 @@ describe('exactly-once alerts and dead letters', () => {
       console.log(`${topic}: ${all.length - committed.length} records of aborted transactions`);
     }
 
-    const reference = await referenceRun(input);
-    const alerts = await compareTopics(kafka, reference.alerts, run.alerts);
-    const deadLetters = await compareTopics(kafka, reference.deadLetter, run.deadLetter);
-    report('alerts', alerts);
-    report('dead letters', deadLetters);
-    expectIdentical(alerts);
-    expectIdentical(deadLetters);
+    await expectSameAsUninterrupted(input, run);
   }, 420_000);
 
   it('a rebalance from one member to two and back: the same messages as the uninterrupted run', async () => {
@@ -191,12 +196,6 @@ describe('exactly-once alerts and dead letters', () => {
     expect(await first.stop()).toBe(0);
     expect(first.logs.filter((l) => l.msg === 'joined the consumer group').length, 'the first member saw both rebalances').toBeGreaterThanOrEqual(3);
 
-    const reference = await referenceRun(input);
-    const alerts = await compareTopics(kafka, reference.alerts, run.alerts);
-    const deadLetters = await compareTopics(kafka, reference.deadLetter, run.deadLetter);
-    report('alerts', alerts);
-    report('dead letters', deadLetters);
-    expectIdentical(alerts);
-    expectIdentical(deadLetters);
+    await expectSameAsUninterrupted(input, run);
   }, 420_000);
 });

@@ -28,21 +28,22 @@ function source(days: number, level: number, weekend = 1, seed = 1, plateau = In
  * Scores every point as the pipeline would, with the reconstruction error held at `error` (in units
  * of its threshold): below 1 the autoencoder vetoes every point deviation, above it confirms them.
  */
-function score(values: number[], error = 2, context: Partial<ContextConfig> = {}): ScoreOutput[] {
+function score(values: number[], error = 2, context: Partial<ContextConfig> = {}, cadenceMs = HALF_HOUR): ScoreOutput[] {
   const scorer = new ContextScorer({ ...SCORING_DEFAULTS.context, ...context });
   const level = new LevelTracker();
+  const perDay = 86_400_000 / cadenceMs;
   return values.map((v, i) => {
     const out = scorer.score({
       raw: error,
       latest: [v],
       reconstructedLatest: v,
-      ts: T0 + i * HALF_HOUR,
-      cadenceMs: i > 1 ? HALF_HOUR : undefined,
+      ts: T0 + i * cadenceMs,
+      cadenceMs: i > 1 ? cadenceMs : undefined,
       level: level.level,
-      errorTrusted: level.established(DAY),
+      errorTrusted: level.established(perDay),
       errorThreshold: 1,
     });
-    level.observe(v, DAY);
+    level.observe(v, perDay);
     return out;
   });
 }
@@ -148,13 +149,7 @@ describe('ContextScorer', () => {
     });
     const flood = 8 * perDay + 200; // 03:20 on day 9, a Tuesday
     values[flood] *= 4;
-    const scorer = new ContextScorer(SCORING_DEFAULTS.context);
-    const level = new LevelTracker();
-    const out = values.map((v, i) => {
-      const o = scorer.score({ raw: 2, latest: [v], reconstructedLatest: v, ts: T0 + i * MINUTE, cadenceMs: i > 1 ? MINUTE : undefined, level: level.level, errorTrusted: level.established(perDay), errorThreshold: 1 });
-      level.observe(v, perDay);
-      return o;
-    });
+    const out = score(values, 2, {}, MINUTE);
     // The second day is still learned (each slot has seen one day), not judged against minutes of it.
     expect(out.slice(perDay, 2 * perDay).every((o) => o.expected === undefined)).toBe(true);
     expect(out[3 * perDay].expected).toBeDefined();
