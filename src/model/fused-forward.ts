@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { chainOf, Unsupported } from './layer-chain.js';
+import { chainOf, recurrentLayer, stageOf, unsupported, Unsupported, type StageBuilders } from './layer-chain.js';
 import type { ModelMetadata } from './types.js';
 
 /**
@@ -69,10 +69,6 @@ type Value =
 
 type Stage = (v: Value) => Value;
 
-function unsupported(why: string): never {
-  throw new Unsupported(why);
-}
-
 function activationOf(name: unknown, k: Constants): { fn: Activation; fused?: FusableName } {
   const a = typeof name === 'string' ? Object.hasOwn(k.activations, name) ? k.activations[name] : undefined : name == null ? k.activations.linear : undefined;
   return a ?? unsupported(`activation ${String(name)}`);
@@ -131,30 +127,8 @@ class Constants {
   }
 }
 
-interface RecurrentConfig {
-  units: number;
-  activation?: unknown;
-  recurrentActivation?: unknown;
-  useBias?: boolean;
-  returnSequences?: boolean;
-  returnState?: boolean;
-  goBackwards?: boolean;
-  stateful?: boolean;
-}
-
 function recurrentParts(layer: tf.layers.Layer, gates: number, k: Constants) {
-  const config = layer.getConfig() as unknown as RecurrentConfig;
-  if (config.returnState) unsupported(`${layer.name}: returnState`);
-  if (config.goBackwards) unsupported(`${layer.name}: goBackwards`);
-  if (config.stateful) unsupported(`${layer.name}: stateful`);
-  const weights = layer.getWeights();
-  const useBias = config.useBias ?? true;
-  if (weights.length !== (useBias ? 3 : 2)) unsupported(`${layer.name}: ${weights.length} weight tensors`);
-  const [kernel, recurrent, bias] = weights as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | undefined];
-  const units = config.units;
-  if (recurrent.shape[0] !== units || recurrent.shape[1] !== gates * units || kernel.shape[1] !== gates * units) {
-    unsupported(`${layer.name}: weight shapes ${kernel.shape} / ${recurrent.shape}`);
-  }
+  const { config, units, kernel, recurrent, bias } = recurrentLayer(layer, gates);
   return {
     units,
     kernel,
@@ -274,44 +248,22 @@ function denseStage(layer: tf.layers.Layer, k: Constants): Stage {
   };
 }
 
-function stageOf(layer: tf.layers.Layer, k: Constants): Stage | null {
-  switch (layer.getClassName()) {
-    case 'InputLayer':
-    case 'Dropout':
-      return null;
-    case 'GRU':
-      return gruStage(layer, k);
-    case 'LSTM':
-      return lstmStage(layer, k);
-    case 'Dense':
-      return denseStage(layer, k);
-    case 'TimeDistributed': {
-      const inner = (layer as unknown as { layer: tf.layers.Layer }).layer;
-      if (inner.getClassName() !== 'Dense') unsupported(`TimeDistributed(${inner.getClassName()})`);
-      const dense = denseStage(inner, k);
-      return (v) => (v.kind === 'vector' ? unsupported('TimeDistributed over a vector') : dense(v));
-    }
-    case 'RepeatVector': {
-      const n = (layer.getConfig() as { n: number }).n;
-      return (v) => (v.kind === 'vector' ? { kind: 'repeated', t: v.t, steps: n } : unsupported('RepeatVector over a sequence'));
-    }
-    case 'Flatten':
-      return (v) => {
-        if (v.kind === 'vector') return v;
-        const p = toPacked(v);
-        return { kind: 'vector', t: tf.reshape(p, [p.shape[0], p.shape[1] * p.shape[2]]) };
-      };
-    case 'Reshape': {
-      const target = (layer.getConfig() as { targetShape: number[] }).targetShape;
-      if (target.length !== 2 || target.some((d) => !(d > 0))) unsupported(`Reshape to ${JSON.stringify(target)}`);
-      return (v) => {
-        const flat = v.kind === 'vector' ? v.t : toPacked(v);
-        return { kind: 'packed', t: tf.reshape(flat, [flat.shape[0], target[0], target[1]]) };
-      };
-    }
-    default:
-      return unsupported(`layer ${layer.getClassName()}`);
-  }
+function buildersOf(k: Constants): StageBuilders<Value> {
+  return {
+    gru: (layer) => gruStage(layer, k),
+    lstm: (layer) => lstmStage(layer, k),
+    dense: (layer) => denseStage(layer, k),
+    repeat: (v, n) => (v.kind === 'vector' ? { kind: 'repeated', t: v.t, steps: n } : unsupported('RepeatVector over a sequence')),
+    flatten: (v) => {
+      if (v.kind === 'vector') return v;
+      const p = toPacked(v);
+      return { kind: 'vector', t: tf.reshape(p, [p.shape[0], p.shape[1] * p.shape[2]]) };
+    },
+    reshape: (v, steps, features) => {
+      const flat = v.kind === 'vector' ? v.t : toPacked(v);
+      return { kind: 'packed', t: tf.reshape(flat, [flat.shape[0], steps, features]) };
+    },
+  };
 }
 
 /**
@@ -326,8 +278,9 @@ export function compileForward(model: tf.LayersModel, meta: Pick<ModelMetadata, 
   try {
     // Temporaries of the weight preparation are released here; Constants keeps what the stages use.
     tf.tidy(() => {
+      const builders = buildersOf(k);
       for (const layer of chain.layers) {
-        const stage = stageOf(layer, k);
+        const stage = stageOf(layer, builders);
         if (stage) stages.push(stage);
       }
     });

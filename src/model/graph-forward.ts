@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chainOf, Unsupported } from './layer-chain.js';
+import { chainOf, recurrentLayer, stageOf, unsupported, Unsupported, type StageBuilders } from './layer-chain.js';
 import type { ModelMetadata } from './types.js';
 
 /**
@@ -165,10 +165,6 @@ type Value =
 
 type Stage = (v: Value) => Value;
 
-function unsupported(why: string): never {
-  throw new Unsupported(why);
-}
-
 function data2d(t: tf.Tensor): { values: Float32Array; dims: number[] } {
   return { values: t.dataSync() as Float32Array, dims: t.shape };
 }
@@ -292,31 +288,15 @@ class Compiler {
   }
 }
 
-interface RecurrentConfig {
-  units: number;
-  activation?: unknown;
-  recurrentActivation?: unknown;
-  useBias?: boolean;
-  returnSequences?: boolean;
-  returnState?: boolean;
-  goBackwards?: boolean;
-  stateful?: boolean;
-}
-
 function recurrentWeights(layer: tf.layers.Layer, gates: number) {
-  const config = layer.getConfig() as unknown as RecurrentConfig;
-  if (config.returnState) unsupported(`${layer.name}: returnState`);
-  if (config.goBackwards) unsupported(`${layer.name}: goBackwards`);
-  if (config.stateful) unsupported(`${layer.name}: stateful`);
-  const weights = layer.getWeights();
-  const useBias = config.useBias ?? true;
-  if (weights.length !== (useBias ? 3 : 2)) unsupported(`${layer.name}: ${weights.length} weight tensors`);
-  const u = config.units;
-  const kernel = data2d(weights[0]);
-  const recurrent = data2d(weights[1]);
-  if (recurrent.dims[0] !== u || recurrent.dims[1] !== gates * u || kernel.dims[1] !== gates * u) unsupported(`${layer.name}: weight shapes`);
-  const bias = useBias ? data2d(weights[2]) : { values: new Float32Array(gates * u), dims: [gates * u] };
-  return { config, u, kernel, recurrent, bias };
+  const { config, units: u, kernel, recurrent, bias } = recurrentLayer(layer, gates);
+  return {
+    config,
+    u,
+    kernel: data2d(kernel),
+    recurrent: data2d(recurrent),
+    bias: bias ? data2d(bias) : { values: new Float32Array(gates * u), dims: [gates * u] },
+  };
 }
 
 function gruStage(layer: tf.layers.Layer, c: Compiler): Stage {
@@ -399,46 +379,24 @@ function denseStage(layer: tf.layers.Layer, c: Compiler): Stage {
   };
 }
 
-function stageOf(layer: tf.layers.Layer, c: Compiler): Stage | null {
-  switch (layer.getClassName()) {
-    case 'InputLayer':
-    case 'Dropout':
-      return null;
-    case 'GRU':
-      return gruStage(layer, c);
-    case 'LSTM':
-      return lstmStage(layer, c);
-    case 'Dense':
-      return denseStage(layer, c);
-    case 'TimeDistributed': {
-      const inner = (layer as unknown as { layer: tf.layers.Layer }).layer;
-      if (inner.getClassName() !== 'Dense') unsupported(`TimeDistributed(${inner.getClassName()})`);
-      const dense = denseStage(inner, c);
-      return (v) => (v.kind === 'vector' ? unsupported('TimeDistributed over a vector') : dense(v));
-    }
-    case 'RepeatVector': {
-      const n = (layer.getConfig() as { n: number }).n;
-      return (v) => (v.kind === 'vector' ? { kind: 'repeated', t: v.t, steps: n } : unsupported('RepeatVector over a sequence'));
-    }
-    case 'Flatten':
-      return (v) => {
-        if (v.kind === 'vector') return v;
-        const packed = c.toPacked(v);
-        const steps = v.steps;
-        const features = v.kind === 'repeated' ? unsupported('Flatten over a repeated vector') : v.features;
-        return { kind: 'vector', t: c.g.op('Reshape', [packed, c.g.ints([-1, steps * features])], { Tshape: 'int32' }) };
-      };
-    case 'Reshape': {
-      const target = (layer.getConfig() as { targetShape: number[] }).targetShape;
-      if (target.length !== 2 || target.some((d) => !(d > 0))) unsupported(`Reshape to ${JSON.stringify(target)}`);
-      return (v) => {
-        if (v.kind !== 'vector') unsupported('Reshape of a sequence');
-        return { kind: 'packed', t: c.g.op('Reshape', [v.t, c.g.ints([-1, target[0], target[1]])], { Tshape: 'int32' }), steps: target[0], features: target[1] };
-      };
-    }
-    default:
-      return unsupported(`layer ${layer.getClassName()}`);
-  }
+function buildersOf(c: Compiler): StageBuilders<Value> {
+  return {
+    gru: (layer) => gruStage(layer, c),
+    lstm: (layer) => lstmStage(layer, c),
+    dense: (layer) => denseStage(layer, c),
+    repeat: (v, n) => (v.kind === 'vector' ? { kind: 'repeated', t: v.t, steps: n } : unsupported('RepeatVector over a sequence')),
+    flatten: (v) => {
+      if (v.kind === 'vector') return v;
+      const packed = c.toPacked(v);
+      const steps = v.steps;
+      const features = v.kind === 'repeated' ? unsupported('Flatten over a repeated vector') : v.features;
+      return { kind: 'vector', t: c.g.op('Reshape', [packed, c.g.ints([-1, steps * features])], { Tshape: 'int32' }) };
+    },
+    reshape: (v, steps, features) => {
+      if (v.kind !== 'vector') unsupported('Reshape of a sequence');
+      return { kind: 'packed', t: c.g.op('Reshape', [v.t, c.g.ints([-1, steps, features])], { Tshape: 'int32' }), steps, features };
+    },
+  };
 }
 
 /** The SavedModel bytes of `model`'s forward pass, or the reason it cannot be expressed. */
@@ -451,8 +409,9 @@ export function savedModelOf(model: tf.LayersModel, meta: Pick<ModelMetadata, 's
   try {
     const input = g.placeholder('input', [-1, meta.seqStep, meta.features]);
     let v: Value = { kind: 'packed', t: input, steps: meta.seqStep, features: meta.features };
+    const builders = buildersOf(c);
     for (const layer of chain.layers) {
-      const stage = stageOf(layer, c);
+      const stage = stageOf(layer, builders);
       if (stage) v = stage(v);
     }
     g.op('Identity', [c.toPacked(v)], {}, 'output');
