@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { concatMap, from, lastValueFrom, map, of, timer, toArray } from 'rxjs';
-import type { BatchScores } from '../model/types.js';
 import { lastValueModel } from '../../test/support/last-value-model.js';
 import { ScoringPipeline } from './pipeline.js';
 import { MODEL_ONLY_SCORING } from './replay.js';

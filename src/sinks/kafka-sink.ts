@@ -1,5 +1,5 @@
 import type { CompressionTypes, Message, TopicMessages } from 'kafkajs';
-import { isNonRetriable, messageBytes, type Parked } from '../kafka/delivery.js';
+import { errorText, isNonRetriable, keyText, messageBytes, type Parked } from '../kafka/delivery.js';
 import type { Logger } from '../log.js';
 import { alertMessage, changelogMessage, deadLetterMessage } from '../kafka/messages.js';
 import { isFenced, tpKey, type PartitionProducers, type RefusedMessage, type TopicPartition } from '../kafka/partition-producers.js';
@@ -115,7 +115,7 @@ export class KafkaSink implements Sink {
       const fit = messages.filter((m) => {
         const bytes = messageBytes(m);
         if (bytes <= this.opts.maxMessageBytes) return true;
-        this.park({ topic, key: m.key === null || m.key === undefined ? null : m.key.toString(), bytes, reason: 'too_large', detail: `${bytes} bytes > daemon.maxMessageBytes ${this.opts.maxMessageBytes}` });
+        this.park({ topic, key: keyText(m), bytes, reason: 'too_large', detail: `${bytes} bytes > daemon.maxMessageBytes ${this.opts.maxMessageBytes}` });
         return false;
       });
       if (fit.length > 0) topicMessages.push({ topic, messages: fit });
@@ -160,7 +160,7 @@ export class KafkaSink implements Sink {
           const refused = (err as RefusedMessage).refused;
           if (refused !== undefined) {
             const { topic, message } = refused;
-            this.park({ topic, key: message.key === null || message.key === undefined ? null : message.key.toString(), bytes: messageBytes(message), reason: 'rejected_by_broker', detail: (err as Error).message });
+            this.park({ topic, key: keyText(message), bytes: messageBytes(message), reason: 'rejected_by_broker', detail: errorText(err) });
             topicMessages = topicMessages.map((t) => (t.topic === topic ? { topic, messages: t.messages.filter((m) => m !== message) } : t)).filter((t) => t.messages.length > 0);
           } else {
             log.warn({ ...where, err: (err as Error).message }, 'the broker refused a request for good; its messages go one by one');
