@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StreamSnapshot } from '../pipeline/types.js';
+import { decodeSnapshot } from '../pipeline/snapshot-codec.js';
 import { CHANGELOG_TOPIC_HEADER } from './messages.js';
 import type { TopicPartition } from './partition-producers.js';
 
@@ -76,7 +77,7 @@ export async function readChangelog(kafka: Kafka, topic: string, inputs: TopicPa
               if (m.key === null || input === undefined || !topics.has(input)) continue;
               out.set(m.key.toString(), {
                 input: { topic: input, partition: batch.partition },
-                snapshot: m.value === null ? null : (JSON.parse(m.value.toString()) as StreamSnapshot),
+                snapshot: m.value === null ? null : decodeSnapshot(m.value),
               });
             }
           },

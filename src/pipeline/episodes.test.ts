@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EpisodeTracker, alertId } from './episodes.js';
 import type { Alert, ScoredWindow } from './types.js';
+import { throughWire } from './snapshot-codec.js';
 
 function win(index: number, score: number, threshold = 1, stream = 's'): ScoredWindow {
   return {
@@ -105,7 +106,7 @@ describe('EpisodeTracker', () => {
       const got: Alert[] = [];
       scores.slice(0, cut).forEach((s, i) => first.observe(win(i, s), policy, got));
       const second = new EpisodeTracker();
-      second.restore('s', JSON.parse(JSON.stringify(first.snapshot('s') ?? null)) ?? undefined);
+      second.restore('s', throughWire(first.snapshot('s') ?? null) ?? undefined);
       scores.slice(cut).forEach((s, i) => second.observe(win(cut + i, s), policy, got));
       expect(got).toEqual(expected);
       // An eviction after the restore resolves with the same message as without it.

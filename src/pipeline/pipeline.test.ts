@@ -7,6 +7,7 @@ import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { BatchResult } from './types.js';
 import type { MetricEvent } from './types.js';
+import { throughWire } from './snapshot-codec.js';
 
 const ev = (stream: string, ts: number, v: number): MetricEvent<string> => ({ stream, ts, values: [v], source: `${stream}@${ts}` });
 
@@ -140,7 +141,7 @@ describe('ScoringPipeline silence', () => {
     // Cut after the 4th batch (12 events), keep the state its results carried, and go on in a new pipeline.
     const head = whole.slice(0, 4);
     const resumed = make();
-    for (const b of head) for (const { stream, snapshot } of b.state) resumed.restore(stream, JSON.parse(JSON.stringify(snapshot)));
+    for (const b of head) for (const { stream, snapshot } of b.state) resumed.restore(stream, throughWire(snapshot));
     const tail = await lastValueFrom(from(input.slice(12)).pipe(resumed.operator(), toArray()));
     const strip = (bs: typeof whole) => bs.map(({ inference: _inference, ...b }) => b);
     expect(strip(tail)).toEqual(strip(whole.slice(4)));
@@ -193,7 +194,7 @@ describe('ScoringPipeline state snapshots', () => {
       const changelog = new Map<string, unknown>();
       for (const b of whole.slice(0, cut)) for (const { stream, snapshot } of b.state) {
         if (snapshot === null) changelog.delete(stream);
-        else changelog.set(stream, JSON.parse(JSON.stringify(snapshot)));
+        else changelog.set(stream, throughWire(snapshot));
       }
       const resumed = make();
       for (const [stream, snapshot] of changelog) resumed.restore(stream, snapshot as Parameters<typeof resumed.restore>[1]);

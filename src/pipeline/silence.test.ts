@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SilenceTracker } from './silence.js';
 import type { Alert } from './types.js';
+import { throughWire } from './snapshot-codec.js';
 
 const C = 1_800_000;
 const T0 = Date.UTC(2026, 0, 5);
@@ -110,7 +111,7 @@ describe('SilenceTracker', () => {
       const got: Alert[] = [];
       feed(first, 0, cut, got);
       const second = new SilenceTracker();
-      for (const stream of ['a', 'b', 'c']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined);
+      for (const stream of ['a', 'b', 'c']) second.restore(stream, throughWire(first.snapshot(stream) ?? null) ?? undefined);
       feed(second, cut, 25, got);
       expect(got, `cut at ${cut}`).toEqual(expected);
       for (const stream of ['a', 'b', 'c']) expect(second.snapshot(stream)).toEqual(whole.snapshot(stream));
@@ -138,7 +139,7 @@ describe('SilenceTracker', () => {
       const got: Alert[] = [];
       feed(first, 0, cut, got);
       const second = new SilenceTracker();
-      for (const stream of ['a', 'b', 'c', 'd']) second.restore(stream, JSON.parse(JSON.stringify(first.snapshot(stream) ?? null)) ?? undefined, lanes[stream]);
+      for (const stream of ['a', 'b', 'c', 'd']) second.restore(stream, throughWire(first.snapshot(stream) ?? null) ?? undefined, lanes[stream]);
       feed(second, cut, 30, got);
       expect(got, `cut at ${cut}`).toEqual(expected);
     }

@@ -160,9 +160,11 @@ export interface BatchResult<S = unknown> {
 
 /**
  * STATE CONTRACT. Each per-stream state holder of the pipeline implements
- * `snapshot(stream): unknown | undefined` (plain JSON, typed arrays as number arrays; undefined =
- * a fresh stream's state) and `restore(stream, state | undefined)`; the pipeline gathers them into
- * one versioned record per stream, which the daemon keeps in its compacted changelog topic.
+ * `snapshot(stream): unknown | undefined` (plain data: objects, arrays, numbers, strings, null and
+ * typed arrays, copied; undefined = a fresh stream's state) and `restore(stream, state | undefined)`,
+ * which also reads a typed array's JSON form (a number array, NaN as null) from earlier releases;
+ * the pipeline gathers them into one versioned record per stream, which the daemon keeps in its
+ * compacted changelog topic (snapshot-codec.ts).
  */
 export interface StreamSnapshot {
   v: 2;

@@ -3,6 +3,7 @@ import { SCORING_DEFAULTS } from '../config/schema.js';
 import { StreamWindows } from './windows.js';
 import type { Route } from './router.js';
 import type { Window } from './types.js';
+import { throughWire } from './snapshot-codec.js';
 
 const route = (seqStep: number, features = 1): Route => ({
   model: 'm',
@@ -78,7 +79,7 @@ describe('StreamWindows', () => {
     const events = [5, 6, 7, 8, 9, 10, 11].map((v, i) => ({ stream: 's', ts: 100 + i, values: [v + 0.1, -v] }));
     events.slice(0, 4).forEach((e) => a.push(e, route(3, 2)));
     const b = new StreamWindows();
-    b.restore('s', JSON.parse(JSON.stringify(a.snapshot('s'))));
+    b.restore('s', throughWire(a.snapshot('s')));
     for (const e of events.slice(4)) expect(b.push(e, route(3, 2))).toEqual(a.push(e, route(3, 2)));
     // The restored last timestamp still orders the stream.
     expect(b.push({ stream: 's', ts: 103, values: [1, 1] }, route(3, 2))).toMatchObject({ reason: 'out_of_order' });

@@ -12,7 +12,7 @@ export interface ContextScorerSnapshot {
   down: number;
   rhythm: RhythmSnapshot | null;
   /** The flattened-series evidence: noise scale per block of the day (null: not learned), its CUSUM, the previous point. */
-  smooth?: { changeScales: (number | null)[] | null; sum: number; previousLog: number | null; previousResidual: number | null };
+  smooth?: { changeScales: Float64Array | (number | null)[] | null; sum: number; previousLog: number | null; previousResidual: number | null };
 }
 
 /**
@@ -62,7 +62,7 @@ export class ContextScorer implements StreamScorer {
       down: this.down,
       rhythm: this.rhythm?.snapshot() ?? null,
       smooth: {
-        changeScales: this.changeScales === null ? null : Array.from(this.changeScales, nullIfNaN),
+        changeScales: this.changeScales?.slice() ?? null,
         sum: this.smooth,
         previousLog: nullIfNaN(this.previousLog),
         previousResidual: nullIfNaN(this.previousResidual),
@@ -195,8 +195,8 @@ const MAX_RHYTHM_POINTS = 48;
 
 interface RhythmSnapshot {
   size: number;
-  observed: number[];
-  expected: number[];
+  observed: Float64Array | number[];
+  expected: Float64Array | number[];
   next: number;
   count: number;
 }
@@ -212,7 +212,7 @@ class RhythmWindow {
 
   snapshot(): RhythmSnapshot {
     const logs = this.logs ?? new Float64Array(2 * this.size);
-    return { size: this.size, observed: Array.from(logs.subarray(0, this.size)), expected: Array.from(logs.subarray(this.size)), next: this.next, count: this.count };
+    return { size: this.size, observed: logs.slice(0, this.size), expected: logs.slice(this.size), next: this.next, count: this.count };
   }
 
   static restore(s: RhythmSnapshot): RhythmWindow {

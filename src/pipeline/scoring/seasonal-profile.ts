@@ -1,11 +1,11 @@
 const DAY_MS = 86_400_000;
 
-/** Plain JSON: an unseen slot (NaN) is null. */
+/** An unseen slot is NaN (null in a JSON record of an earlier release). */
 export interface SeasonalProfileSnapshot {
   cadenceMs: number;
-  slots: (number | null)[];
+  slots: Float32Array | (number | null)[];
   /** Days each slot has seen. */
-  seen: number[];
+  seen: Uint8Array | number[];
   weekendOffset: number;
   weekendPoints: number;
 }
@@ -60,8 +60,8 @@ export class SeasonalProfile {
   snapshot(): SeasonalProfileSnapshot {
     return {
       cadenceMs: this.cadenceMs,
-      slots: Array.from(this.slots, (x) => (Number.isNaN(x) ? null : x)),
-      seen: Array.from(this.seen),
+      slots: this.slots.slice(),
+      seen: this.seen.slice(),
       weekendOffset: this.weekendOffset,
       weekendPoints: this.weekendPoints,
     };
@@ -72,7 +72,7 @@ export class SeasonalProfile {
     if (s.slots.length !== p.slots.length || s.seen.length !== p.seen.length) {
       throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
     }
-    s.slots.forEach((x, i) => (p.slots[i] = x === null ? NaN : x));
+    for (let i = 0; i < p.slots.length; i++) p.slots[i] = s.slots[i] ?? NaN;
     p.seen.set(s.seen);
     p.weekendOffset = s.weekendOffset;
     p.weekendPoints = s.weekendPoints;

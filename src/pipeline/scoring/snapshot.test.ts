@@ -4,6 +4,7 @@ import { seededRandom } from '../../model/windows.js';
 import { StreamScorers } from './index.js';
 import { LevelTracker } from './level.js';
 import type { ScoreInput } from './scorer.js';
+import { decodeSnapshot, throughWire } from '../snapshot-codec.js';
 
 const HALF_HOUR = 1_800_000;
 const DAY = 48;
@@ -67,7 +68,7 @@ describe('scorer snapshots', () => {
   const stream = inputs(10);
 
   for (const [name, config] of Object.entries(CONFIGS)) {
-    it(`${name}: a scorer restored mid-stream from its JSON snapshot scores exactly like one never interrupted`, () => {
+    it(`${name}: a scorer restored mid-stream from its changelog record scores exactly like one never interrupted`, () => {
       const whole = new StreamScorers();
       const expected = stream.map((x) => whole.score('s', config, x));
       // Cut points: before the first window, while learning, and every 7th point after (around the spike, the dip and the stuck stretch).
@@ -76,7 +77,7 @@ describe('scorer snapshots', () => {
         const first = new StreamScorers();
         const got = stream.slice(0, cut).map((x) => first.score('s', config, x));
         const second = new StreamScorers();
-        second.restore('s', config, JSON.parse(JSON.stringify(first.snapshot('s') ?? null)) ?? undefined);
+        second.restore('s', config, throughWire(first.snapshot('s') ?? null) ?? undefined);
         got.push(...stream.slice(cut).map((x) => second.score('s', config, x)));
         expect(got, `cut at ${cut}`).toEqual(expected);
       }
@@ -85,10 +86,26 @@ describe('scorer snapshots', () => {
     });
   }
 
+  it('context: a scorer restored from the JSON record of an earlier release scores exactly like one never interrupted', () => {
+    const config = CONFIGS.context;
+    const whole = new StreamScorers();
+    const expected = stream.map((x) => whole.score('s', config, x));
+    // Within the first day: unseen profile slots and unlearned noise scales (NaN, null in JSON).
+    const cut = DAY / 2 + 3;
+    const first = new StreamScorers();
+    stream.slice(0, cut).forEach((x) => first.score('s', config, x));
+    // What the changelog held before MessagePack: typed arrays as number arrays, NaN as null.
+    const json = JSON.stringify({ v: 2, scoring: first.snapshot('s') }, (_key, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? null : x)) : v));
+    expect(json).toContain('null');
+    const second = new StreamScorers();
+    second.restore('s', config, decodeSnapshot(Buffer.from(json)).scoring);
+    expect(stream.slice(cut).map((x) => second.score('s', config, x))).toEqual(expected.slice(cut));
+  });
+
   it('starts a stream afresh when its snapshot was taken under another method or shape', () => {
     const a = new StreamScorers();
     stream.slice(0, 3 * DAY).forEach((x) => a.score('s', CONFIGS.context, x));
-    const snap = JSON.parse(JSON.stringify(a.snapshot('s')));
+    const snap = throughWire(a.snapshot('s'));
     const fresh = new StreamScorers();
     const restored = new StreamScorers();
     const config = CONFIGS['likelihood, spatial, suppressed, seasonal'];
@@ -99,7 +116,7 @@ describe('scorer snapshots', () => {
     stream.slice(0, 200).forEach((x) => b.score('s', CONFIGS.smoothed, x));
     const wider = { ...CONFIGS.smoothed, shortWindow: 2 };
     const r2 = new StreamScorers();
-    r2.restore('s', wider, JSON.parse(JSON.stringify(b.snapshot('s'))));
+    r2.restore('s', wider, throughWire(b.snapshot('s')));
     expect(r2.snapshot('s')).toBeUndefined();
   });
 });
