@@ -314,10 +314,11 @@ export class Daemon {
       this.log.debug('restore: reading committed offsets');
       committed = await this.committedOffsets(tps);
       this.log.debug('restore: reading the changelog');
-      const restored = await readChangelog(this.kafka, topic, tps, config.kafka.groupId);
+      const restored = await readChangelog(this.kafka, topic, tps, config.kafka.groupId, (stream, err) =>
+        this.log.warn({ stream, err: err.message }, 'unreadable state record in the changelog: the stream starts afresh'),
+      );
       let streams = 0;
       for (const [stream, r] of restored) {
-        if (r.snapshot === null) continue;
         this.pipeline.restore(stream, r.snapshot, tpKey(r.input));
         this.streamPartition.set(stream, tpKey(r.input));
         streams++;

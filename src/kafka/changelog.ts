@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { StreamSnapshot } from '../pipeline/types.js';
-import { decodeSnapshot } from '../pipeline/snapshot-codec.js';
+import { decodeStateRecord, type StateRecord } from './state-record.js';
 import { CHANGELOG_TOPIC_HEADER } from './messages.js';
 import type { TopicPartition } from './partition-producers.js';
 
@@ -11,13 +11,13 @@ const RESTORE_STALL_MS = 60_000;
 export interface RestoredStream {
   /** The input partition the stream lives on. */
   input: TopicPartition;
-  /** null: a tombstone (the stream was dropped). */
-  snapshot: StreamSnapshot | null;
+  snapshot: StreamSnapshot;
 }
 
 /**
  * The latest committed state record of every stream of the `inputs` partitions: changelog
- * partition p holds input partition p's streams (the header names the input topic). Reads
+ * partition p holds input partition p's streams (each record names its input topic). A record that
+ * cannot be decoded is reported to `onUnreadable` and its stream starts afresh. Reads
  * read_committed up to the end offsets taken at the start, which kafkajs' admin lists read_committed
  * too: the last stable offset, never past a transaction still open. The caller has fenced the
  * partitions' transactional ids first, so a dead owner's transaction is aborted and does not hold
@@ -26,7 +26,13 @@ export interface RestoredStream {
  * kafkajs has no consumer without a group, so this joins a throwaway group of its own (no offsets
  * are committed; the coordinator forgets the group when it leaves).
  */
-export async function readChangelog(kafka: Kafka, topic: string, inputs: TopicPartition[], groupId: string): Promise<Map<string, RestoredStream>> {
+export async function readChangelog(
+  kafka: Kafka,
+  topic: string,
+  inputs: TopicPartition[],
+  groupId: string,
+  onUnreadable: (stream: string, err: Error) => void = () => {},
+): Promise<Map<string, RestoredStream>> {
   const wanted = new Map<number, Set<string>>();
   for (const tp of inputs) wanted.set(tp.partition, (wanted.get(tp.partition) ?? new Set()).add(tp.topic));
   const out = new Map<string, RestoredStream>();
@@ -73,12 +79,22 @@ export async function readChangelog(kafka: Kafka, topic: string, inputs: TopicPa
             const topics = wanted.get(batch.partition);
             if (topics === undefined) return;
             for (const m of batch.messages) {
-              const input = m.headers?.[CHANGELOG_TOPIC_HEADER]?.toString();
-              if (m.key === null || input === undefined || !topics.has(input)) continue;
-              out.set(m.key.toString(), {
-                input: { topic: input, partition: batch.partition },
-                snapshot: m.value === null ? null : decodeSnapshot(m.value),
-              });
+              if (m.key === null) continue;
+              const stream = m.key.toString();
+              // A tombstone: whatever the stream held is gone (a stream id has one record, whatever its input topic).
+              if (m.value === null) {
+                out.delete(stream);
+                continue;
+              }
+              let record: StateRecord;
+              try {
+                record = decodeStateRecord(m.value, m.headers?.[CHANGELOG_TOPIC_HEADER]?.toString());
+              } catch (err) {
+                out.delete(stream);
+                onUnreadable(stream, err as Error);
+                continue;
+              }
+              if (topics.has(record.input)) out.set(stream, { input: { topic: record.input, partition: batch.partition }, snapshot: record.state });
             }
           },
         })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EpisodeTracker, alertId } from './episodes.js';
 import type { Alert, ScoredWindow } from './types.js';
-import { throughWire } from './snapshot-codec.js';
+import { throughWire } from '../kafka/state-record.js';
 
 function win(index: number, score: number, threshold = 1, stream = 's'): ScoredWindow {
   return {

@@ -7,7 +7,7 @@ import { StreamRouter } from './router.js';
 import type { PipelineModel } from './scoring-model.js';
 import type { BatchResult } from './types.js';
 import type { MetricEvent } from './types.js';
-import { throughWire } from './snapshot-codec.js';
+import { throughWire } from '../kafka/state-record.js';
 
 const ev = (stream: string, ts: number, v: number): MetricEvent<string> => ({ stream, ts, values: [v], source: `${stream}@${ts}` });
 

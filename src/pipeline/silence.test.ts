@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SilenceTracker } from './silence.js';
 import type { Alert } from './types.js';
-import { throughWire } from './snapshot-codec.js';
+import { throughWire } from '../kafka/state-record.js';
 
 const C = 1_800_000;
 const T0 = Date.UTC(2026, 0, 5);

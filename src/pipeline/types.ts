@@ -164,7 +164,7 @@ export interface BatchResult<S = unknown> {
  * typed arrays, copied; undefined = a fresh stream's state) and `restore(stream, state | undefined)`,
  * which also reads a typed array's JSON form (a number array, NaN as null) from earlier releases;
  * the pipeline gathers them into one versioned record per stream, which the daemon keeps in its
- * compacted changelog topic (snapshot-codec.ts).
+ * compacted changelog topic (src/kafka/state-record.ts).
  */
 export interface StreamSnapshot {
   v: 2;

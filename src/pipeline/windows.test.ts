@@ -3,7 +3,7 @@ import { SCORING_DEFAULTS } from '../config/schema.js';
 import { StreamWindows } from './windows.js';
 import type { Route } from './router.js';
 import type { Window } from './types.js';
-import { throughWire } from './snapshot-codec.js';
+import { throughWire } from '../kafka/state-record.js';
 
 const route = (seqStep: number, features = 1): Route => ({
   model: 'm',

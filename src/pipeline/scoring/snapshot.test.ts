@@ -4,7 +4,7 @@ import { seededRandom } from '../../model/windows.js';
 import { StreamScorers } from './index.js';
 import { LevelTracker } from './level.js';
 import type { ScoreInput } from './scorer.js';
-import { decodeSnapshot, throughWire } from '../snapshot-codec.js';
+import { decodeStateRecord, throughWire } from '../../kafka/state-record.js';
 
 const HALF_HOUR = 1_800_000;
 const DAY = 48;
@@ -98,7 +98,7 @@ describe('scorer snapshots', () => {
     const json = JSON.stringify({ v: 2, scoring: first.snapshot('s') }, (_key, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array, (x) => (Number.isNaN(x) ? null : x)) : v));
     expect(json).toContain('null');
     const second = new StreamScorers();
-    second.restore('s', config, decodeSnapshot(Buffer.from(json)).scoring);
+    second.restore('s', config, decodeStateRecord(Buffer.from(json), 'eps').state.scoring);
     expect(stream.slice(cut).map((x) => second.score('s', config, x))).toEqual(expected.slice(cut));
   });
 
