@@ -29,20 +29,12 @@ export function parseEventTime(raw: unknown): EventTime {
   const minute = Number(mi);
   const second = Number(s);
   const ms = Math.floor(Number(`0.${frac || '0'}`) * 1000);
-  // Round trip: a date or time that does not exist (Feb 30, 24:00, 10:61) comes back different.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  if (
-    date.getUTCFullYear() !== year ||
-    date.getUTCMonth() !== month - 1 ||
-    date.getUTCDate() !== day ||
-    date.getUTCHours() !== hour ||
-    date.getUTCMinutes() !== minute ||
-    date.getUTCSeconds() !== second
-  ) {
+  // Checked field by field (a date or time that does not exist: Feb 30, 24:00, 10:61); Date.UTC
+  // alone would roll them over. It also reads years below 100 as 19xx; those are all before MIN_EVENT_TS.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return { error: 'not a real calendar date and time' };
   }
+  if (year < 100) return inRange(-1);
   let offsetMin = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const digits = zone.slice(1).replace(':', '');
@@ -51,7 +43,14 @@ export function parseEventTime(raw: unknown): EventTime {
     if (zh > 23 || zm > 59) return { error: 'zone offset out of range' };
     offsetMin = (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm);
   }
-  return inRange(date.getTime() - offsetMin * 60_000);
+  return inRange(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
 function inRange(ts: number): EventTime {
