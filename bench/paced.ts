@@ -39,6 +39,7 @@ export async function benchPaced(opts: {
     progress: opts.progress,
     label: `paced ${opts.rate}/s`,
     warmupMs: PACED_WARMUP_MS,
+    traceAlerts: true,
     whileRunning: () =>
       new Promise<void>((resolve, reject) => {
         const worker = new Worker(new URL('./paced-producer.js', import.meta.url), { workerData: data });

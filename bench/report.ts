@@ -58,7 +58,7 @@ export function printReport(r: BenchReport): void {
   const lat = (e: E2eResult) => [
     `${ms(e.fetchToScoredMs.p50)} / ${ms(e.fetchToScoredMs.p99)}`,
     `${ms(e.produceToDeliveredMs.p50)} / ${ms(e.produceToDeliveredMs.p99)}`,
-    `${ms(e.eventToAlertMs.p50)} / ${ms(e.eventToAlertMs.p99)} (${int(e.eventToAlertMs.alerts)})`,
+    e.eventToAlertMs ? `${ms(e.eventToAlertMs.p50)} / ${ms(e.eventToAlertMs.p99)} (${int(e.eventToAlertMs.alerts)})` : 'not traced',
     `${e.histogram.p50} / ${e.histogram.p99}`,
   ];
   if (r.e2e) runs.push(['c. daemon, backlog', int(r.e2e.events), r.e2e.seconds.toFixed(2), int(r.e2e.eventsPerSecond), r.e2e.alerts, ...lat(r.e2e)]);
