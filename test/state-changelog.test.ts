@@ -44,7 +44,17 @@ describe('reading the state changelog', () => {
       ],
     });
     await producer.disconnect();
-    restored = await readChangelog(kafka, changelog, [{ topic: eps, partition: 0 }], uniqueName('restore'), (stream) => unreadable.push(stream));
+    // On a fresh broker the group coordinator may still be loading; the daemon retries a restore the same way.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        unreadable.length = 0;
+        restored = await readChangelog(kafka, changelog, [{ topic: eps, partition: 0 }], uniqueName('restore'), (stream) => unreadable.push(stream));
+        break;
+      } catch (err) {
+        if (attempt >= 30 || !/coordinator is loading|coordinator is not available/i.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   });
 
   afterAll(async () => {

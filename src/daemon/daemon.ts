@@ -20,7 +20,7 @@ import type { BatchResult } from '../pipeline/types.js';
 import { buildSinks } from '../sinks/build.js';
 import type { KafkaSink } from '../sinks/kafka-sink.js';
 import type { Sink } from '../sinks/sink.js';
-import { deliverCoalesced } from './deliver-coalesced.js';
+import { deliverInOrder } from './deliver-in-order.js';
 import { dropStale } from './drop-stale.js';
 import { version } from '../version.js';
 
@@ -57,7 +57,8 @@ export class Daemon {
   private admin!: Admin;
   private producers!: PartitionProducers;
   private kafkaSink!: KafkaSink;
-  private sinks: Sink[] = [];
+  /** The sinks that see a batch once the Kafka sink committed it. */
+  private sinksAfterKafka: Sink[] = [];
   private server: MetricsServer | undefined;
   readonly metrics: AnomalydMetrics;
   readonly pipeline: ScoringPipeline<KafkaSourceRef>;
@@ -177,7 +178,7 @@ export class Daemon {
       onCommitted: (tp, offset) => this.committed.set(tp.topic, tp.partition, offset),
       isStopping,
     });
-    this.sinks = sinks.all;
+    this.sinksAfterKafka = sinks.afterKafka;
     this.kafkaSink = sinks.kafka;
 
     this.drained = new Promise<void>((resolve, reject) => {
@@ -196,7 +197,10 @@ export class Daemon {
       this.subscription = merge(events, ticks)
         .pipe(
           this.pipeline.operator(),
-          deliverCoalesced((result) => this.deliver(result)),
+          deliverInOrder(
+            (result) => this.startDelivery(result),
+            (result, live) => this.completeDelivery(result, live),
+          ),
         )
         .subscribe({ complete: resolve, error: reject });
     });
@@ -240,18 +244,24 @@ export class Daemon {
     clearTimeout(timer);
     clearInterval(this.gaugeTimer);
     this.subscription?.unsubscribe();
-    await Promise.allSettled([this.source?.disconnect(), ...this.sinks.map((s) => s.close?.()), this.admin?.disconnect(), this.server?.close()]);
+    await Promise.allSettled([this.source?.disconnect(), ...[this.kafkaSink, ...this.sinksAfterKafka].map((s) => s?.close?.()), this.admin?.disconnect(), this.server?.close()]);
     this.log.info({ code }, 'stopped');
     return code;
   }
 
-  /** Every sink in order, then the batch's events count as complete (delivered or dropped as stale). */
-  private async deliver(result: BatchResult<KafkaSourceRef>): Promise<void> {
+  /**
+   * Hands the batch, less what went stale, to the Kafka sink at once: a partition's transaction
+   * need not wait for the other partitions' (see KafkaSink). Resolves with what was delivered.
+   */
+  private async startDelivery(result: BatchResult<KafkaSourceRef>): Promise<BatchResult<KafkaSourceRef>> {
     const live = dropStale(result, (tp, epoch) => this.source.isCurrent(tp, epoch), (stream) => this.partitionOf(stream));
-    if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) for (const sink of this.sinks) await sink.deliver(live);
-    // Streams evicted by this batch lose their series after its windows were recorded and its
-    // resolved alerts and changelog tombstones went to their partition, never before; their partition
-    // stays known if an event of the stream arrived again meanwhile.
+    if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) await this.kafkaSink.deliver(live);
+    return live;
+  }
+
+  /** In arrival order, once the batch is committed: the other sinks, then its events count as complete. */
+  private async completeDelivery(result: BatchResult<KafkaSourceRef>, live: BatchResult<KafkaSourceRef>): Promise<void> {
+    if (live.sources.length > 0 || live.alerts.length > 0 || live.state.length > 0) for (const sink of this.sinksAfterKafka) await sink.deliver(live);
     const evicted = result.evicted ?? [];
     if (evicted.length > 0) {
       this.forgetStreams(evicted.filter((stream) => !this.pipeline.holds(stream)));

@@ -17,10 +17,10 @@ export interface SinkDeps extends Omit<KafkaSinkOptions, 'topics' | 'producers' 
 
 /**
  * The daemon's exporters, from the config: the Kafka sink (`alerts`, `deadLetter`, `state`
- * topics, exactly-once) first, so the others only see batches that are committed or dropped,
- * then the Prometheus series and the alert log lines.
+ * topics, exactly-once), and the ones that see a batch only once the Kafka sink committed (or
+ * dropped) it: the Prometheus series and the alert log lines.
  */
-export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { all: Sink[]; kafka: KafkaSink } {
+export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { kafka: KafkaSink; afterKafka: Sink[] } {
   const kafka = new KafkaSink({
     ...deps,
     topics: { alerts: config.alerts.topic, deadLetter: config.deadLetter.topic, changelog: changelogTopic(config) },
@@ -29,6 +29,5 @@ export function buildSinks(config: AnomalydConfig, deps: SinkDeps): { all: Sink[
     onParked: (p) => deps.metrics.observeParked(p.topic, p.reason),
   });
   // The registry is kept whether or not `metrics.enabled` serves it over HTTP.
-  const all: Sink[] = [kafka, new MetricsSink(deps.metrics), new LogSink(deps.log)];
-  return { all, kafka };
+  return { kafka, afterKafka: [new MetricsSink(deps.metrics), new LogSink(deps.log)] };
 }

@@ -4,8 +4,9 @@ import type { Logger } from '../log.js';
 import { alertMessage, changelogMessage, deadLetterMessage } from '../kafka/messages.js';
 import { isFenced, tpKey, type PartitionProducers, type RefusedMessage, type TopicPartition } from '../kafka/partition-producers.js';
 import type { KafkaSourceRef } from '../kafka/source-ref.js';
-import type { BatchResult } from '../pipeline/types.js';
+import type { BatchResult, StreamSnapshot } from '../pipeline/types.js';
 import type { Sink } from './sink.js';
+import { CoalescingLanes } from './coalescing-lanes.js';
 
 export interface KafkaSinkOptions {
   topics: { alerts: string; deadLetter: string; changelog: string };
@@ -30,26 +31,39 @@ export interface KafkaSinkOptions {
   log: Logger;
 }
 
-interface PartitionWork {
+export interface PartitionWork {
   tp: TopicPartition;
   epoch: number | undefined;
-  /** The next offset to read once this work is committed; undefined: no event consumed and none committed before. */
+  /** The next offset to read once this work is committed; undefined: no event of it consumed (the offset stays where it is). */
   offset: bigint | undefined;
   alerts: Message[];
   deadLetters: Message[];
-  changelog: Message[];
+  /** Per stream, its latest state (null: a tombstone); encoded when the transaction is written, so a state superseded meanwhile never is. */
+  changelog: Map<string, StreamSnapshot | null>;
+}
+
+/** `later`'s work after `earlier`'s, as one transaction does it. Work of an earlier epoch is stale (its partition was prepared again since): it is dropped. */
+export function mergeWork(earlier: PartitionWork, later: PartitionWork): PartitionWork {
+  if (earlier.epoch !== later.epoch) return later;
+  const changelog = earlier.changelog;
+  for (const [stream, snapshot] of later.changelog) changelog.delete(stream), changelog.set(stream, snapshot);
+  const offset = earlier.offset === undefined ? later.offset : later.offset === undefined || later.offset < earlier.offset ? earlier.offset : later.offset;
+  return { tp: earlier.tp, epoch: earlier.epoch, offset, alerts: earlier.alerts.concat(later.alerts), deadLetters: earlier.deadLetters.concat(later.deadLetters), changelog };
 }
 
 /**
  * Exactly-once delivery to Kafka. A batch is split by input partition, and each partition's share
  * — its alerts, its dead letters, its streams' state records for the changelog, and its consumed
- * offset — is committed in one transaction of that partition's producer. Partitions commit in
- * parallel; a partition's transactions commit in batch order.
+ * offset — is committed in one transaction of that partition's producer. Each partition is a lane
+ * of its own (CoalescingLanes): its transactions commit one at a time in batch order, the shares
+ * that arrive while one is in flight go out merged in the next, and partitions never wait for
+ * each other.
  */
 export class KafkaSink implements Sink {
   readonly name = 'kafka';
   /** Per partition: the offset committed before the transaction in progress (what a retry must still find). */
   private readonly base = new Map<string, bigint | undefined>();
+  private readonly lanes = new CoalescingLanes<PartitionWork>((_key, w) => this.commit(w), mergeWork);
 
   constructor(private readonly opts: KafkaSinkOptions) {}
 
@@ -62,9 +76,10 @@ export class KafkaSink implements Sink {
     await this.opts.producers.close();
   }
 
+  /** Takes the batch's shares at once (a later batch's shares queue behind them); resolves once every share is committed or dropped as stale. */
   async deliver(batch: BatchResult<KafkaSourceRef>): Promise<void> {
     const work = this.split(batch);
-    await Promise.all([...work.values()].map((w) => this.commit(w)));
+    await Promise.all([...work].map(([key, w]) => this.lanes.submit(key, w)));
   }
 
   private split(batch: BatchResult<KafkaSourceRef>): Map<string, PartitionWork> {
@@ -73,7 +88,7 @@ export class KafkaSink implements Sink {
       const key = tpKey(tp);
       let w = work.get(key);
       if (w === undefined) {
-        w = { tp: { topic: tp.topic, partition: tp.partition }, epoch: undefined, offset: -1n, alerts: [], deadLetters: [], changelog: [] };
+        w = { tp: { topic: tp.topic, partition: tp.partition }, epoch: undefined, offset: undefined, alerts: [], deadLetters: [], changelog: new Map() };
         work.set(key, w);
       }
       return w;
@@ -94,17 +109,10 @@ export class KafkaSink implements Sink {
     }
     for (const a of batch.alerts) of(partitionOf(a.stream)).alerts.push(alertMessage(a));
     for (const r of batch.rejected) if (r.source) of(r.source).deadLetters.push(deadLetterMessage(r));
-    for (const { stream, snapshot } of batch.state) {
-      const tp = partitionOf(stream);
-      of(tp).changelog.push(changelogMessage(stream, snapshot, tp));
-    }
-    for (const w of work.values()) {
-      if (w.offset !== undefined && w.offset >= 0n) continue;
-      // Output without a consumed event of its partition (a silence the wall clock found): it goes
-      // with the partition's current epoch, and commits the offset already committed.
-      w.offset = this.base.get(tpKey(w.tp));
-      w.epoch = this.opts.epochOf(w.tp);
-    }
+    for (const { stream, snapshot } of batch.state) of(partitionOf(stream)).changelog.set(stream, snapshot);
+    // Output without a consumed event of its partition (a silence the wall clock found): it goes
+    // with the partition's current epoch, and leaves its offset where the transactions before it put it.
+    for (const w of work.values()) if (w.offset === undefined) w.epoch = this.opts.epochOf(w.tp);
     return work;
   }
 
@@ -122,11 +130,14 @@ export class KafkaSink implements Sink {
     };
     add(topics.alerts, w.alerts);
     add(topics.deadLetter, w.deadLetters);
-    add(topics.changelog, w.changelog);
-    const offset = w.offset?.toString();
+    add(topics.changelog, [...w.changelog].map(([stream, snapshot]) => changelogMessage(stream, snapshot, w.tp)));
+    const key = tpKey(w.tp);
+    // Resolved now, not when the batch was split: transactions queued before this one move it.
+    const next = w.offset ?? this.base.get(key);
+    const offset = next?.toString();
     const where = { topic: w.tp.topic, partition: w.tp.partition, offset };
     // Nothing to write and no offset to move: no transaction.
-    if (topicMessages.length === 0 && (offset === undefined || w.offset === this.base.get(tpKey(w.tp)))) return;
+    if (topicMessages.length === 0 && (offset === undefined || next === this.base.get(key))) return;
 
     // After a request the broker refused for good, messages go one by one; each one it refuses is parked.
     let oneByOne = false;
@@ -135,10 +146,10 @@ export class KafkaSink implements Sink {
       if (!this.opts.isCurrent(w.tp, w.epoch)) return;
       try {
         if (!producers.has(w.tp)) {
-          const found = await this.refence(w);
+          const found = await this.refence(w.tp, next);
           if (found === 'committed') {
             log.info(where, 'the failed transaction had committed after all');
-            if (w.offset !== undefined) this.committed(w.tp, w.offset);
+            if (next !== undefined) this.committed(w.tp, next);
             return;
           }
           if (found === 'lost') {
@@ -148,7 +159,7 @@ export class KafkaSink implements Sink {
           }
         }
         await producers.commit(w.tp, { topicMessages, offset, compression: this.opts.compression, oneByOne });
-        if (w.offset !== undefined) this.committed(w.tp, w.offset);
+        if (next !== undefined) this.committed(w.tp, next);
         return;
       } catch (err) {
         if (isFenced(err)) {
@@ -181,12 +192,12 @@ export class KafkaSink implements Sink {
    * A new producer after a failed transaction. Fencing aborts the failed transaction unless it
    * committed after all (the failure was the reply getting lost), which the committed offset tells.
    */
-  private async refence(w: PartitionWork): Promise<'retry' | 'committed' | 'lost'> {
-    await this.opts.producers.fence(w.tp);
-    const committed = await this.opts.committedOffset(w.tp);
-    const base = this.base.get(tpKey(w.tp));
+  private async refence(tp: TopicPartition, next: bigint | undefined): Promise<'retry' | 'committed' | 'lost'> {
+    await this.opts.producers.fence(tp);
+    const committed = await this.opts.committedOffset(tp);
+    const base = this.base.get(tpKey(tp));
     // Work that moves no offset cannot tell a lost reply from a failure: it is sent again.
-    if (w.offset !== base && committed === w.offset) return 'committed';
+    if (next !== base && committed === next) return 'committed';
     return committed === base ? 'retry' : 'lost';
   }
 

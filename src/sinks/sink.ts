@@ -3,8 +3,9 @@ import type { BatchResult } from '../pipeline/types.js';
 
 /**
  * Where a scored batch goes: one sink per destination, each with one job. The daemon hands every
- * batch to its sinks in order, one batch at a time in arrival order, and counts the batch's
- * events complete (backpressure) once every sink resolved.
+ * batch to the Kafka sink as soon as it is scored (the sink queues it per input partition), then,
+ * in arrival order and once the Kafka sink resolved, to the other sinks; the batch's events count
+ * complete (backpressure) once every sink resolved.
  */
 export interface Sink {
   readonly name: string;
