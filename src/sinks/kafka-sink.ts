@@ -162,6 +162,9 @@ export class KafkaSink implements Sink {
         if (next !== undefined) this.committed(w.tp, next);
         return;
       } catch (err) {
+        // The partition was prepared again meanwhile (a rebalance), with a new producer: this work is
+        // stale, and discarding or fencing here would take the new producer down with it.
+        if (!this.opts.isCurrent(w.tp, w.epoch)) return;
         if (isFenced(err)) {
           log.warn({ ...where, err: (err as Error).message }, 'transaction fenced: another producer took this partition; its in-flight work is dropped');
           this.lose(w.tp);
