@@ -193,6 +193,8 @@ const FLAT_Z_CAP = 3;
 /** Enough points for a stable spread; more only costs time per event at fine cadences. */
 const MAX_RHYTHM_POINTS = 48;
 
+const NO_LOGS = new Float64Array(0);
+
 interface RhythmSnapshot {
   size: number;
   observed: Float64Array | number[];
@@ -211,8 +213,9 @@ class RhythmWindow {
   constructor(readonly size: number) {}
 
   snapshot(): RhythmSnapshot {
-    const logs = this.logs ?? new Float64Array(2 * this.size);
-    return { size: this.size, observed: logs.slice(0, this.size), expected: logs.slice(this.size), next: this.next, count: this.count };
+    // Still learning (no point pushed yet): nothing to copy; a restore reads the logs only once count > 0.
+    if (this.logs === null) return { size: this.size, observed: NO_LOGS, expected: NO_LOGS, next: this.next, count: this.count };
+    return { size: this.size, observed: this.logs.slice(0, this.size), expected: this.logs.slice(this.size), next: this.next, count: this.count };
   }
 
   static restore(s: RhythmSnapshot): RhythmWindow {
