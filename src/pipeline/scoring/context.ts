@@ -215,7 +215,8 @@ class RhythmWindow {
   snapshot(): RhythmSnapshot {
     // Still learning (no point pushed yet): nothing to copy; a restore reads the logs only once count > 0.
     if (this.logs === null) return { size: this.size, observed: NO_LOGS, expected: NO_LOGS, next: this.next, count: this.count };
-    return { size: this.size, observed: this.logs.slice(0, this.size), expected: this.logs.slice(this.size), next: this.next, count: this.count };
+    const logs = this.logs.slice();
+    return { size: this.size, observed: logs.subarray(0, this.size), expected: logs.subarray(this.size), next: this.next, count: this.count };
   }
 
   static restore(s: RhythmSnapshot): RhythmWindow {

@@ -60,11 +60,16 @@ export class SeasonalProfile {
   snapshot(): SeasonalProfileSnapshot {
     return {
       cadenceMs: this.cadenceMs,
-      slots: this.slots.slice(),
-      seen: this.seen.slice(),
+      // One copy of the buffer both live in, viewed as each.
+      ...this.copy(),
       weekendOffset: this.weekendOffset,
       weekendPoints: this.weekendPoints,
     };
+  }
+
+  private copy(): { slots: Float32Array; seen: Uint8Array } {
+    const buffer = this.slots.buffer.slice(0);
+    return { slots: new Float32Array(buffer, 0, this.slots.length), seen: new Uint8Array(buffer, this.slots.byteLength, this.seen.length) };
   }
 
   static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
