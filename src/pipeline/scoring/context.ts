@@ -2,6 +2,7 @@ import type { ContextConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
 import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.js';
+import { SharedRowsByWidth } from './shared-rows.js';
 
 export interface ContextScorerSnapshot {
   method: 'context';
@@ -46,7 +47,8 @@ export class ContextScorer implements StreamScorer {
    * The typical size of the residual's change from one point to the next, the stream's own noise, per
    * four hours of the (UTC) day: a source is rarely as noisy at night as in the afternoon.
    */
-  private changeScales: Float64Array | null = null;
+  // A plain array: six numbers in a typed array of their own would cost ~1 KB with its objects and allocation.
+  private changeScales: number[] | null = null;
   private smooth = 0;
   private previousLog = NaN;
   private previousResidual = NaN;
@@ -62,7 +64,7 @@ export class ContextScorer implements StreamScorer {
       down: this.down,
       rhythm: this.rhythm?.snapshot() ?? null,
       smooth: {
-        changeScales: this.changeScales?.slice() ?? null,
+        changeScales: this.changeScales === null ? null : Float64Array.from(this.changeScales),
         sum: this.smooth,
         previousLog: nullIfNaN(this.previousLog),
         previousResidual: nullIfNaN(this.previousResidual),
@@ -78,7 +80,7 @@ export class ContextScorer implements StreamScorer {
     this.down = s.down;
     this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm);
     const smooth = s.smooth;
-    this.changeScales = smooth?.changeScales ? Float64Array.from(smooth.changeScales, (x) => x ?? NaN) : null;
+    this.changeScales = smooth?.changeScales ? Array.from(smooth.changeScales, (x) => x ?? NaN) : null;
     this.smooth = smooth?.sum ?? 0;
     this.previousLog = smooth?.previousLog ?? NaN;
     this.previousResidual = smooth?.previousResidual ?? NaN;
@@ -122,7 +124,7 @@ export class ContextScorer implements StreamScorer {
     this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
     this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
     const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    const scales = (this.changeScales ??= new Float64Array(NOISE_BLOCKS).fill(NaN));
+    const scales = (this.changeScales ??= new Array<number>(NOISE_BLOCKS).fill(NaN));
     const block = Math.floor((((input.ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / NOISE_BLOCKS));
     const smooth = this.smoothEvidence(logValue - this.previousLog, scales[block], clipped);
     const flat = Math.max(this.rhythmEvidence(residual, expectedLog), smooth);
@@ -204,9 +206,19 @@ interface RhythmSnapshot {
 }
 
 /** The last `size` observed and expected log values, and how much each spreads. */
+/** Every rhythm window's logs, by window size: a row of 2·size float64. */
+const RHYTHM_ROWS = new SharedRowsByWidth<Float64Array>(
+  (values) => new Float64Array(values),
+  (chunk, base, width) => chunk.fill(0, base, base + width),
+);
+
 class RhythmWindow {
-  /** Observed logs in [0, size), expected logs in [size, 2·size): one buffer, allocated at the first push (most new streams are still learning). */
+  /**
+   * Observed logs in [base, base + size), expected logs in [base + size, base + 2·size) of a chunk
+   * shared with other streams' windows; taken at the first push (most new streams are still learning).
+   */
   private logs: Float64Array | null = null;
+  private base = 0;
   private next = 0;
   private count = 0;
 
@@ -215,26 +227,32 @@ class RhythmWindow {
   snapshot(): RhythmSnapshot {
     // Still learning (no point pushed yet): nothing to copy; a restore reads the logs only once count > 0.
     if (this.logs === null) return { size: this.size, observed: NO_LOGS, expected: NO_LOGS, next: this.next, count: this.count };
-    const logs = this.logs.slice();
+    const logs = this.logs.slice(this.base, this.base + 2 * this.size);
     return { size: this.size, observed: logs.subarray(0, this.size), expected: logs.subarray(this.size), next: this.next, count: this.count };
   }
 
   static restore(s: RhythmSnapshot): RhythmWindow {
     const w = new RhythmWindow(s.size);
     if (s.count > 0) {
-      w.logs = new Float64Array(2 * s.size);
-      w.logs.set(s.observed, 0);
-      w.logs.set(s.expected, s.size);
+      const logs = w.takeLogs();
+      logs.set(s.observed, w.base);
+      logs.set(s.expected, w.base + s.size);
     }
     w.next = s.next;
     w.count = s.count;
     return w;
   }
 
+  private takeLogs(): Float64Array {
+    const row = RHYTHM_ROWS.of(2 * this.size).take(this);
+    this.base = row.base;
+    return (this.logs = row.chunk);
+  }
+
   push(observedLog: number, expectedLog: number): void {
-    const logs = (this.logs ??= new Float64Array(2 * this.size));
-    logs[this.next] = observedLog;
-    logs[this.size + this.next] = expectedLog;
+    const logs = this.logs ?? this.takeLogs();
+    logs[this.base + this.next] = observedLog;
+    logs[this.base + this.size + this.next] = expectedLog;
     this.next = (this.next + 1) % this.size;
     if (this.count < this.size) this.count++;
   }
@@ -242,7 +260,8 @@ class RhythmWindow {
   /** Standard deviations of the observed and of the expected logs, once the window is full. */
   spreads(): { observed: number; expected: number } | null {
     if (this.count < this.size || this.logs === null) return null;
-    return { observed: std(this.logs, 0, this.size), expected: std(this.logs, this.size, 2 * this.size) };
+    const from = this.base;
+    return { observed: std(this.logs, from, from + this.size), expected: std(this.logs, from + this.size, from + 2 * this.size) };
   }
 }
 

@@ -6,14 +6,20 @@ const FIVE_MINUTES = 300_000;
 const T0 = Date.UTC(2026, 0, 5);
 
 describe('SeasonalProfile', () => {
-  it('keeps every slot\'s value and days seen apart (one buffer holds both), judging a slot only after minDays', () => {
+  it('keeps every slot\'s value and days seen apart (one chunk holds both, for many profiles), judging a slot only after minDays', () => {
     const p = new SeasonalProfile(FIVE_MINUTES, 2);
-    expect(p.slots).toHaveLength(288);
+    // Neighbours in the same chunk, learning other values at the same times.
+    const neighbours = [new SeasonalProfile(FIVE_MINUTES, 2), new SeasonalProfile(FIVE_MINUTES, 2)];
+    expect(p.slotCount).toBe(288);
     const value = (slot: number) => Math.log(1 + slot * 7.25);
-    for (let slot = 0; slot < 288; slot++) p.learn(T0 + slot * FIVE_MINUTES, value(slot), 0, 0);
+    for (let slot = 0; slot < 288; slot++) {
+      p.learn(T0 + slot * FIVE_MINUTES, value(slot), 0, 0);
+      for (const n of neighbours) n.learn(T0 + slot * FIVE_MINUTES, -slot, 0, 0);
+    }
+    for (const n of neighbours) n.learn(T0 + 86_400_000, 99, 0, 0);
     // One day seen: no slot judges yet, every value is held.
     for (let slot = 0; slot < 288; slot++) expect(p.expectedLog(T0 + 86_400_000 + slot * FIVE_MINUTES)).toBeUndefined();
-    expect(Array.from(p.slots)).toEqual(Array.from({ length: 288 }, (_, slot) => Math.fround(value(slot))));
+    expect(Array.from(p.snapshot().slots)).toEqual(Array.from({ length: 288 }, (_, slot) => Math.fround(value(slot))));
     // The second day moves each slot by its step and completes minDays; the days seen of each slot never leak into another slot's value.
     for (let slot = 0; slot < 288; slot++) p.learn(T0 + 86_400_000 + slot * FIVE_MINUTES, 0, slot % 2 === 0 ? 0.5 : -0.25, 0);
     for (let slot = 0; slot < 288; slot++) {
@@ -25,7 +31,7 @@ describe('SeasonalProfile', () => {
   it('learns a source that reports every minute in days, not in points: a slot judges after minDays days, the weekend after a whole day', () => {
     const MINUTE = 60_000;
     const p = new SeasonalProfile(MINUTE, 2);
-    expect(p.slots).toHaveLength(288);
+    expect(p.slotCount).toBe(288);
     expect(p.pointsPerSlot).toBe(5);
     // A per-day rate of 0.5 spread over five points a day gives 0.5 over the five together.
     expect(1 - (1 - p.pointRate(0.5)) ** 5).toBeCloseTo(0.5, 12);

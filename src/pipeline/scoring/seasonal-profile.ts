@@ -1,3 +1,5 @@
+import { SharedRowsByWidth } from './shared-rows.js';
+
 const DAY_MS = 86_400_000;
 
 /** An unseen slot is NaN (null in a JSON record of an earlier release). */
@@ -9,6 +11,24 @@ export interface SeasonalProfileSnapshot {
   weekendOffset: number;
   weekendPoints: number;
 }
+/** A chunk of profiles' slots and days seen (one buffer, viewed as each). */
+interface ProfileChunk {
+  readonly slots: Float32Array;
+  readonly seen: Uint8Array;
+}
+
+/** Every profile's numbers, by slots a day: a row of `slots` and of `seen` each. */
+const PROFILE_ROWS = new SharedRowsByWidth<ProfileChunk>(
+  (values) => {
+    const buffer = new ArrayBuffer(values * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
+    return { slots: new Float32Array(buffer, 0, values), seen: new Uint8Array(buffer, values * Float32Array.BYTES_PER_ELEMENT, values) };
+  },
+  (chunk, base, width) => {
+    chunk.slots.fill(NaN, base, base + width);
+    chunk.seen.fill(0, base, base + width);
+  },
+);
+
 /** Finer than this many slots a day the profile would only learn noise (and cost memory). */
 const MAX_SLOTS = 288;
 
@@ -23,9 +43,11 @@ const MAX_SLOTS = 288;
  * caller's rate per day is spread over the slot's points (`pointRate`).
  */
 export class SeasonalProfile {
-  readonly slots: Float32Array;
-  /** Days each slot has seen (capped at 255); in the slots' buffer, so a stream's profile is one allocation. */
-  private readonly seen: Uint8Array;
+  /** Slots a day. */
+  readonly slotCount: number;
+  /** The profile's slots and days seen (capped at 255) are `slotCount` entries of a chunk shared with other streams' profiles, from `base`. */
+  private readonly chunk: ProfileChunk;
+  private readonly base: number;
   private readonly slotMs: number;
   /** Points a slot gets in a day: 1 down to a cadence of one slot, more for finer cadences. */
   readonly pointsPerSlot: number;
@@ -38,12 +60,11 @@ export class SeasonalProfile {
     /** Days a slot must have seen before it gives an expectation. */
     private readonly minDays = 1,
   ) {
-    const slots = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
-    // One ArrayBuffer per profile: each buffer costs its own object and backing store, ~250 bytes a stream.
-    const buffer = new ArrayBuffer(slots * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
-    this.slots = new Float32Array(buffer, 0, slots).fill(NaN);
-    this.seen = new Uint8Array(buffer, slots * Float32Array.BYTES_PER_ELEMENT, slots);
-    this.slotMs = DAY_MS / slots;
+    this.slotCount = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
+    const row = PROFILE_ROWS.of(this.slotCount).take(this);
+    this.chunk = row.chunk;
+    this.base = row.base;
+    this.slotMs = DAY_MS / this.slotCount;
     this.pointsPerSlot = Math.max(1, Math.round(this.slotMs / cadenceMs));
   }
 
@@ -60,32 +81,39 @@ export class SeasonalProfile {
   snapshot(): SeasonalProfileSnapshot {
     return {
       cadenceMs: this.cadenceMs,
-      // One copy of the buffer both live in, viewed as each.
       ...this.copy(),
       weekendOffset: this.weekendOffset,
       weekendPoints: this.weekendPoints,
     };
   }
 
+  /** The slots and days seen, copied into one buffer of their own, viewed as each. */
   private copy(): { slots: Float32Array; seen: Uint8Array } {
-    const buffer = this.slots.buffer.slice(0);
-    return { slots: new Float32Array(buffer, 0, this.slots.length), seen: new Uint8Array(buffer, this.slots.byteLength, this.seen.length) };
+    const n = this.slotCount;
+    const buffer = new ArrayBuffer(n * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
+    const slots = new Float32Array(buffer, 0, n);
+    const seen = new Uint8Array(buffer, n * Float32Array.BYTES_PER_ELEMENT, n);
+    slots.set(this.chunk.slots.subarray(this.base, this.base + n));
+    seen.set(this.chunk.seen.subarray(this.base, this.base + n));
+    return { slots, seen };
   }
 
   static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
     const p = new SeasonalProfile(s.cadenceMs, minDays);
-    if (s.slots.length !== p.slots.length || s.seen.length !== p.seen.length) {
-      throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slots.length}`);
+    if (s.slots.length !== p.slotCount || s.seen.length !== p.slotCount) {
+      throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slotCount}`);
     }
-    for (let i = 0; i < p.slots.length; i++) p.slots[i] = s.slots[i] ?? NaN;
-    p.seen.set(s.seen);
+    for (let i = 0; i < p.slotCount; i++) {
+      p.chunk.slots[p.base + i] = s.slots[i] ?? NaN;
+      p.chunk.seen[p.base + i] = s.seen[i] ?? 0;
+    }
     p.weekendOffset = s.weekendOffset;
     p.weekendPoints = s.weekendPoints;
     return p;
   }
 
   slotOf(ts: number): number {
-    return Math.min(this.slots.length - 1, Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) / this.slotMs));
+    return Math.min(this.slotCount - 1, Math.floor((((ts % DAY_MS) + DAY_MS) % DAY_MS) / this.slotMs));
   }
 
   /**
@@ -93,15 +121,15 @@ export class SeasonalProfile {
    * weekend and the weekend level has not been learned yet.
    */
   expectedLog(ts: number): number | undefined {
-    const slot = this.slotOf(ts);
-    const m = this.slots[slot];
-    if (Number.isNaN(m) || this.seen[slot] < this.minDays) return undefined;
+    const at = this.base + this.slotOf(ts);
+    const m = this.chunk.slots[at];
+    if (Number.isNaN(m) || this.chunk.seen[at] < this.minDays) return undefined;
     if (!isWeekend(ts)) return m;
     return this.weekendPoints < this.pointsPerDay() ? undefined : m + this.weekendOffset;
   }
 
   private pointsPerDay(): number {
-    return this.slots.length * this.pointsPerSlot;
+    return this.slotCount * this.pointsPerSlot;
   }
 
   /**
@@ -110,17 +138,18 @@ export class SeasonalProfile {
    * weekend is, not an anomaly to learn slowly from.
    */
   learn(ts: number, logValue: number, step: number, weekendStep: number): void {
-    const slot = this.slotOf(ts);
+    const at = this.base + this.slotOf(ts);
     const weekend = isWeekend(ts);
-    const m = this.slots[slot];
-    if (!weekend && this.seen[slot] < 255 && this.lastOfSlot(ts)) this.seen[slot]++;
+    const { slots, seen } = this.chunk;
+    const m = slots[at];
+    if (!weekend && seen[at] < 255 && this.lastOfSlot(ts)) seen[at]++;
     if (weekend && this.weekendPoints < this.pointsPerDay()) {
       if (Number.isNaN(m)) return;
       this.weekendPoints++;
       this.weekendOffset += (logValue - m - this.weekendOffset) / this.weekendPoints;
-    } else if (Number.isNaN(m)) this.slots[slot] = logValue - (weekend ? this.weekendOffset : 0);
+    } else if (Number.isNaN(m)) slots[at] = logValue - (weekend ? this.weekendOffset : 0);
     else if (weekend) this.weekendOffset += weekendStep;
-    else this.slots[slot] += step;
+    else slots[at] += step;
   }
 }
 

@@ -1,0 +1,67 @@
+/** Where a holder's numbers live: `width` entries of its views in `chunk`, from `base`. */
+export interface SharedRow<Chunk> {
+  readonly chunk: Chunk;
+  readonly base: number;
+}
+
+const ROWS_PER_CHUNK = 256;
+
+/**
+ * Fixed-width rows of numbers for many streams, many rows to a buffer. A typed array of a stream's
+ * own costs it ~310 bytes of heap in its view and buffer objects and ~660 bytes of allocator
+ * overhead besides its data (docs/PERFORMANCE.md); a row of a shared chunk costs its numbers. A row
+ * is given back once its owner is collected (FinalizationRegistry): no holder has to remember to
+ * free it, and no row can be in use by two owners.
+ */
+export class SharedRows<Chunk> {
+  private readonly chunks: Chunk[] = [];
+  private readonly free: number[] = [];
+  private readonly registry = new FinalizationRegistry<number>((row) => this.free.push(row));
+
+  constructor(
+    private readonly width: number,
+    /** Views over a new buffer of `values` entries each. */
+    private readonly newChunk: (values: number) => Chunk,
+    /** Sets entries [base, base + width) of `chunk` to a new row's values. */
+    private readonly clear: (chunk: Chunk, base: number, width: number) => void,
+  ) {}
+
+  /** A cleared row, held until `owner` is collected. */
+  take(owner: object): SharedRow<Chunk> {
+    let row = this.free.pop();
+    if (row === undefined) {
+      row = this.chunks.length * ROWS_PER_CHUNK;
+      this.chunks.push(this.newChunk(ROWS_PER_CHUNK * this.width));
+      for (let r = row + ROWS_PER_CHUNK - 1; r > row; r--) this.free.push(r);
+    }
+    const chunk = this.chunks[Math.floor(row / ROWS_PER_CHUNK)];
+    const base = (row % ROWS_PER_CHUNK) * this.width;
+    this.clear(chunk, base, this.width);
+    this.registry.register(owner, row);
+    return { chunk, base };
+  }
+
+  /** Rows in chunks, and how many of them are free. */
+  census(): { rows: number; free: number } {
+    return { rows: this.chunks.length * ROWS_PER_CHUNK, free: this.free.length };
+  }
+}
+
+/** One `SharedRows` per row width, made on first use. */
+export class SharedRowsByWidth<Chunk> {
+  private readonly byWidth = new Map<number, SharedRows<Chunk>>();
+
+  constructor(
+    private readonly newChunk: (values: number) => Chunk,
+    private readonly clear: (chunk: Chunk, base: number, width: number) => void,
+  ) {}
+
+  of(width: number): SharedRows<Chunk> {
+    let rows = this.byWidth.get(width);
+    if (rows === undefined) {
+      rows = new SharedRows(width, this.newChunk, this.clear);
+      this.byWidth.set(width, rows);
+    }
+    return rows;
+  }
+}
