@@ -70,6 +70,21 @@ describe('ScoringPipeline', () => {
     expect(evictedIn(await lastValueFrom(from(input).pipe(p.operator(), toArray())))).toEqual([]);
   });
 
+  it('measures idleness on each lane\'s own clock: a partition fetched days ahead evicts none of another\'s streams, a stream idle in its own lane goes', async () => {
+    const p = pipeline(model([]), { idleEvictAfterMs: 100, laneOf: (source: unknown) => String(source).split('|')[0] });
+    const on = (lane: string, stream: string, ts: number) => ({ stream, ts, values: [1], source: `${lane}|${stream}@${ts}` });
+    // Lane p1 is fetched far ahead (to ts 1000) and its batches finish before lane p0's next fetch
+    // (ts 10 to 60) arrives: p0's "slow" keeps delivering in its own time and stays; p1's "quiet" stops
+    // at ts 10 while its lane goes on, and is evicted.
+    const first = [on('p0', 'slow', 0), on('p1', 'quiet', 5), on('p1', 'quiet', 10), ...Array.from({ length: 100 }, (_, i) => on('p1', 'fast', 10 * (i + 1)))];
+    const out = await lastValueFrom(from(first).pipe(p.operator(), toArray()));
+    const next = await lastValueFrom(from(Array.from({ length: 6 }, (_, i) => on('p0', 'slow', 10 * (i + 1)))).pipe(p.operator(), toArray()));
+    expect(evictedIn([...out, ...next]).flat()).toEqual(['quiet']);
+    // Not evicted, so not warming up again: every one of its events after the first is scored.
+    expect(next.flatMap((b) => b.scored.map((w) => w.ts))).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(p.holds('slow')).toBe(true);
+  });
+
   it('does not let rejected input move the event-time clock', async () => {
     const p = pipeline(model([]), { idleEvictAfterMs: 100 });
     // A misshapen event dated far ahead (two values for a one-feature model) is rejected, and ages nobody.

@@ -67,14 +67,23 @@ type Staged<S> =
 /** What the pipeline itself holds per stream, in one Map entry (a Map entry per holder costs ~40 bytes a stream). */
 interface StreamEntry {
   /**
-   * The input's event-time clock (newest timestamp seen across all streams) when the stream's last
-   * event arrived. Idleness is measured on that clock, so a partition that lags behind the others
-   * but keeps delivering never looks idle.
+   * Its lane's event-time clock (newest timestamp accepted in the lane) when the stream's last event
+   * arrived. Idleness is measured on the lane's clock, so neither a source whose clock runs behind
+   * the others' in its lane, nor a lane (partition) fetched behind the others, looks idle while it
+   * keeps delivering.
    */
   lastSeen: number;
+  /** The lane its events come in. */
+  lane: string;
   /** What staging learns in arrival order, from the stream's first accepted event: its level and its cadence. */
   level: LevelTracker | undefined;
   cadence: CadenceTracker | undefined;
+}
+
+/** A lane's event-time clock: the newest timestamp accepted in it, as far as staged and as far as finished. */
+interface LaneClock {
+  staged: number;
+  finished: number;
 }
 
 type ScoredBatch<S> = { staged: WindowStaged<S>[]; scored: ScoredWindow[]; inference: InferenceStat[] };
@@ -92,11 +101,13 @@ export class ScoringPipeline<S = unknown> {
   readonly silences = new SilenceTracker();
   /** What the pipeline itself holds per stream; every stream the pipeline holds state for is here. */
   private readonly streams = new Map<string, StreamEntry>();
-  private clock = -Infinity;
   /**
-   * The event-time clock as far as batches have finished. Sweeps read this one: staging runs ahead
-   * of finishing (inference overlaps), and a stream must not be evicted before its last events are judged.
+   * Per lane, its event-time clock as far as events are staged, and as far as their batches have
+   * finished. Sweeps read the finished one: staging runs ahead of finishing (inference overlaps), and
+   * a stream must not be evicted before its last events are judged.
    */
+  private readonly laneClocks = new Map<string, LaneClock>();
+  /** The newest finished clock of any lane: sweeps are due when it passes `nextSweep`. */
   private finishedClock = -Infinity;
   private nextSweep = -Infinity;
   /** Per stream (only with `snapshots`): events staged whose batch has not finished yet. */
@@ -134,6 +145,16 @@ export class ScoringPipeline<S = unknown> {
   /** Forget lanes whose events no longer come here (revoked partitions). */
   forgetLanes(predicate: (lane: string) => boolean): void {
     this.silences.forgetLanes(predicate);
+    for (const lane of this.laneClocks.keys()) if (predicate(lane)) this.laneClocks.delete(lane);
+  }
+
+  private laneClock(lane: string): LaneClock {
+    let clock = this.laneClocks.get(lane);
+    if (clock === undefined) {
+      clock = { staged: -Infinity, finished: -Infinity };
+      this.laneClocks.set(lane, clock);
+    }
+    return clock;
   }
 
   private laneOf(source: S | undefined): string {
@@ -184,7 +205,7 @@ export class ScoringPipeline<S = unknown> {
     if (!known) return;
     const seen = snap.lastSeen ?? snap.silence?.lastTs;
     if (snap.baseline === undefined && (seen === undefined || seen === null)) return;
-    const entry: StreamEntry = { lastSeen: seen ?? -Infinity, level: undefined, cadence: undefined };
+    const entry: StreamEntry = { lastSeen: seen ?? -Infinity, lane, level: undefined, cadence: undefined };
     if (snap.baseline !== undefined) {
       const { level, cadence } = snap.baseline;
       entry.level = LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count });
@@ -192,9 +213,11 @@ export class ScoringPipeline<S = unknown> {
     }
     this.streams.set(stream, entry);
     if (seen !== undefined && seen !== null) {
-      if (seen > this.clock) this.clock = seen;
+      const clock = this.laneClock(lane);
+      if (seen > clock.staged) clock.staged = seen;
       // Restored state is finished state: the sweeps' clock moves up with it. Sweeps fall on multiples
       // of their period, so a restored pipeline sweeps when an uninterrupted one would.
+      if (seen > clock.finished) clock.finished = seen;
       if (seen > this.finishedClock) {
         this.finishedClock = seen;
         if ((this.opts.idleEvictAfterMs ?? 0) > 0) this.nextSweep = this.sweepAfter(this.finishedClock);
@@ -236,17 +259,19 @@ export class ScoringPipeline<S = unknown> {
   }
 
   /**
-   * Evicts every stream without an event while the event-time clock advanced `idleEvictAfterMs`
-   * to `now`: an open episode is resolved first (reason `evicted`), then its state is dropped.
+   * Evicts every stream without an event while its lane's event-time clock advanced
+   * `idleEvictAfterMs`: an open episode is resolved first (reason `evicted`), then its state is dropped.
    */
-  evictIdle(now: number): { streams: string[]; alerts: Alert[] } {
+  evictIdle(): { streams: string[]; alerts: Alert[] } {
     const idleMs = this.opts.idleEvictAfterMs ?? 0;
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
-      // `now` is the finished-batch clock: a stream with events still in flight (staged, their batch
+      const entry = this.streams.get(stream)!;
+      // The lane's finished-batch clock: a stream with events still in flight (staged, their batch
       // not finished) was last seen at a staging clock no earlier than it, so it is never idle here.
-      if (now - this.streams.get(stream)!.lastSeen < idleMs) return false;
+      const now = this.laneClocks.get(entry.lane)?.finished ?? -Infinity;
+      if (now - entry.lastSeen < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
@@ -259,6 +284,8 @@ export class ScoringPipeline<S = unknown> {
   private stage(item: PipelineInput<S>): Staged<S> {
     if ('tick' in item) return { kind: 'tick', wallNow: item.tick };
     if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
+    const lane = this.laneOf(item.source);
+    const clock = this.laneClock(lane);
     let entry = this.streams.get(item.stream);
     if (entry === undefined) {
       const cap = this.opts.maxActiveStreams ?? 0;
@@ -268,10 +295,11 @@ export class ScoringPipeline<S = unknown> {
           rejected: { reason: 'stream_limit', detail: `${cap} streams are active (daemon.maxActiveStreams); a new one waits until one is evicted`, stream: item.stream, source: item.source },
         };
       }
-      entry = { lastSeen: this.clock, level: undefined, cadence: undefined };
+      entry = { lastSeen: clock.staged, lane, level: undefined, cadence: undefined };
       this.streams.set(item.stream, entry);
     }
-    entry.lastSeen = this.clock;
+    entry.lastSeen = clock.staged;
+    entry.lane = lane;
     const route = this.opts.router.route(item.stream);
     if (route === null) {
       return {
@@ -287,9 +315,9 @@ export class ScoringPipeline<S = unknown> {
     if (outcome !== 'warming' && 'reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
     // Only an event its stream accepted moves the event-time clock: unrouted, misshapen or
     // out-of-order input cannot age every stream at once.
-    if (item.ts > this.clock) {
-      this.clock = item.ts;
-      entry.lastSeen = this.clock;
+    if (item.ts > clock.staged) {
+      clock.staged = item.ts;
+      entry.lastSeen = item.ts;
     }
 
     // The level the window is normalised by is the stream's level before its newest point, so a
@@ -374,6 +402,8 @@ export class ScoringPipeline<S = unknown> {
       }
       if (s.source !== undefined) sources.push(s.source);
       const ts = s.kind === 'warming' ? s.ts : scored[w].ts;
+      const clock = this.laneClock(this.laneOf(s.source));
+      if (ts > clock.finished) clock.finished = ts;
       if (ts > this.finishedClock) this.finishedClock = ts;
       if (s.kind === 'warming') {
         this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts, this.laneOf(s.source));
@@ -389,7 +419,7 @@ export class ScoringPipeline<S = unknown> {
     const idleMs = this.opts.idleEvictAfterMs ?? 0;
     let evicted: string[] = [];
     if (idleMs > 0 && this.finishedClock >= this.nextSweep) {
-      const eviction = this.evictIdle(this.finishedClock);
+      const eviction = this.evictIdle();
       alerts.push(...eviction.alerts);
       evicted = eviction.streams;
       this.nextSweep = this.sweepAfter(this.finishedClock);
