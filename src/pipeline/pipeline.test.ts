@@ -75,8 +75,10 @@ describe('ScoringPipeline', () => {
     const on = (lane: string, stream: string, ts: number) => ({ stream, ts, values: [1], source: `${lane}|${stream}@${ts}` });
     // Lane p1 is fetched far ahead (to ts 1000) and its batches finish before lane p0's next fetch
     // (ts 10 to 60) arrives: p0's "slow" keeps delivering in its own time and stays; p1's "quiet" stops
-    // at ts 10 while its lane goes on, and is evicted.
-    const first = [on('p0', 'slow', 0), on('p1', 'quiet', 5), on('p1', 'quiet', 10), ...Array.from({ length: 100 }, (_, i) => on('p1', 'fast', 10 * (i + 1)))];
+    // at ts 10 while its lane goes on, and is evicted. A misshapen event naming "slow" in lane p1 is
+    // rejected and does not put "slow" on p1's clock.
+    const misshapen = { stream: 'slow', ts: 15, values: [1, 2], source: 'p1|junk' };
+    const first = [on('p0', 'slow', 0), on('p1', 'quiet', 5), on('p1', 'quiet', 10), misshapen, ...Array.from({ length: 100 }, (_, i) => on('p1', 'fast', 10 * (i + 1)))];
     const out = await lastValueFrom(from(first).pipe(p.operator(), toArray()));
     const next = await lastValueFrom(from(Array.from({ length: 6 }, (_, i) => on('p0', 'slow', 10 * (i + 1)))).pipe(p.operator(), toArray()));
     expect(evictedIn([...out, ...next]).flat()).toEqual(['quiet']);

@@ -298,8 +298,6 @@ export class ScoringPipeline<S = unknown> {
       entry = { lastSeen: clock.staged, lane, level: undefined, cadence: undefined };
       this.streams.set(item.stream, entry);
     }
-    entry.lastSeen = clock.staged;
-    entry.lane = lane;
     const route = this.opts.router.route(item.stream);
     if (route === null) {
       return {
@@ -315,10 +313,12 @@ export class ScoringPipeline<S = unknown> {
     if (outcome !== 'warming' && 'reason' in outcome) return { kind: 'rejected', rejected: outcome as Rejected<S> };
     // Only an event its stream accepted moves the event-time clock: unrouted, misshapen or
     // out-of-order input cannot age every stream at once.
-    if (item.ts > clock.staged) {
-      clock.staged = item.ts;
-      entry.lastSeen = item.ts;
-    }
+    // So does only an accepted event mark its stream seen, and in its lane: input that names a stream
+    // from another partition (a producer keying by something else, hostile input) cannot move the
+    // stream onto that partition's clock.
+    if (item.ts > clock.staged) clock.staged = item.ts;
+    entry.lastSeen = clock.staged;
+    entry.lane = lane;
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
