@@ -3,13 +3,7 @@ import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } 
 import type { KafkaConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { registerCompressionCodecs } from './compression/codecs.js';
-
-const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
+import { kafkajsLogLevel } from './kafkajs-log-level.js';
 
 /** A kafkajs client from anomalyd's kafka config, logging through the daemon's logger, with every Kafka codec registered. */
 export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
@@ -28,10 +22,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
-      // kafkajs logs every error response ("Response JoinGroup ...", e.g. a coordinator still loading)
-      // before its own retry handles it; failures that outlast the retries reach us as exceptions.
-      const retriedByKafkajs = namespace === 'Connection' && message.startsWith('Response ');
-      kafkaLog[retriedByKafkajs ? 'debug' : (levels[level] ?? 'info')]({ ...extra, namespace }, message);
+      kafkaLog[kafkajsLogLevel(namespace, level, message, extra)]({ ...extra, namespace }, message);
     },
   };
   return new Kafka({ ...options, ...kafkaJsSecurity(cfg) });
