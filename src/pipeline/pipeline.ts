@@ -402,11 +402,12 @@ export class ScoringPipeline<S = unknown> {
       }
       if (s.source !== undefined) sources.push(s.source);
       const ts = s.kind === 'warming' ? s.ts : scored[w].ts;
-      const clock = this.laneClock(this.laneOf(s.source));
+      const lane = this.laneOf(s.source);
+      const clock = this.laneClock(lane);
       if (ts > clock.finished) clock.finished = ts;
       if (ts > this.finishedClock) this.finishedClock = ts;
       if (s.kind === 'warming') {
-        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts, this.laneOf(s.source));
+        this.silences.observe(s.stream, s.model, s.silenceAfter, s.ts, s.cadenceMs, s.index, s.receivedAt, alerts, lane);
         continue;
       }
       const window = scored[w];
