@@ -236,7 +236,7 @@ export const daemonSchema = z
     maxMessageBytes: positiveInt.default(1_000_000),
     /** Streams held at once; events of further new streams are dead-lettered as stream_limit (0: no cap). */
     maxActiveStreams: z.number().int().min(0).default(100_000),
-    /** A stream without an event for this long (event time, against the newest event seen) is evicted (0: never). */
+    /** A stream without an event for this long (event time, against the newest event accepted in its partition) is evicted (0: never). */
     idleEvictAfterMs: z.number().int().min(0).default(24 * 3_600_000),
     shutdownTimeoutMs: positiveInt.default(15_000),
     /** The consumer-group session: a member silent this long (crashed, frozen) loses its partitions. */
