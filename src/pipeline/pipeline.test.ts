@@ -57,6 +57,9 @@ describe('ScoringPipeline', () => {
     expect(alerts[1]).toMatchObject({ alertId: alerts[0].alertId, startTs: new Date(2).toISOString(), endTs: new Date(2).toISOString() });
     expect(evictedIn(out)).toEqual([['a']]);
     expect(p.activeStreams).toBe(1);
+    // Every holder forgot it with the stream's record.
+    expect([p.windows.snapshot('a'), p.silences.snapshot('a'), p.scorers.snapshot('a'), p.snapshot('a')]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([p.windows.size, p.silences.size]).toEqual([1, 1]);
     // The returning "a" warms up again: its first event is not scored, its second is.
     const back = await lastValueFrom(from([ev('a', 360, 1), ev('a', 370, 1)]).pipe(p.operator(), toArray()));
     expect(back.flatMap((b) => b.scored.map((w) => w.ts))).toEqual([370]);

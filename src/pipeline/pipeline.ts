@@ -3,11 +3,12 @@ import type { AlertPolicy, ScoringConfig } from '../config/schema.js';
 import { EpisodeTracker } from './episodes.js';
 import { augmentedFeatureCount, augmentEvent, ownFeatureError } from './feature-augment.js';
 import { microBatch } from './micro-batch.js';
-import type { StreamRouter } from './router.js';
+import type { Route, StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
 import { CadenceTracker, LevelTracker, StreamScorers } from './scoring/index.js';
 import type { PipelineModel } from './scoring-model.js';
 import { SilenceTracker } from './silence.js';
+import { StreamRecords, type StreamRecord } from './stream-records.js';
 import type { Alert, BatchResult, InferenceStat, MetricEvent, Rejected, ScoredWindow, StreamSnapshot, Window } from './types.js';
 import { StreamWindows } from './windows.js';
 
@@ -64,22 +65,6 @@ type Staged<S> =
   | { kind: 'rejected'; rejected: Rejected<S> }
   | { kind: 'tick'; wallNow: number };
 
-/** What the pipeline itself holds per stream, in one Map entry (a Map entry per holder costs ~40 bytes a stream). */
-interface StreamEntry {
-  /**
-   * Its lane's event-time clock (newest timestamp accepted in the lane) when the stream's last event
-   * arrived. Idleness is measured on the lane's clock, so neither a source whose clock runs behind
-   * the others' in its lane, nor a lane (partition) fetched behind the others, looks idle while it
-   * keeps delivering.
-   */
-  lastSeen: number;
-  /** The lane its events come in. */
-  lane: string;
-  /** What staging learns in arrival order, from the stream's first accepted event: its level and its cadence. */
-  level: LevelTracker | undefined;
-  cadence: CadenceTracker | undefined;
-}
-
 /** A lane's event-time clock: the newest timestamp accepted in it, as far as staged and as far as finished. */
 interface LaneClock {
   staged: number;
@@ -95,12 +80,13 @@ type ScoredBatch<S> = { staged: WindowStaged<S>[]; scored: ScoredWindow[]; infer
  * State lives in the instance, so one instance serves one input stream.
  */
 export class ScoringPipeline<S = unknown> {
-  readonly windows = new StreamWindows();
+  /** One record per stream the pipeline holds state for: its own state, and the holders' below as fields of it. */
+  private readonly streams = new StreamRecords();
+  readonly windows = new StreamWindows(this.streams.field('window'));
+  readonly scorers = new StreamScorers(this.streams.field('scorer'));
+  readonly silences = new SilenceTracker(this.streams.field('activity'));
+  /** Open episodes only, so a Map of their own. */
   readonly episodes = new EpisodeTracker();
-  readonly scorers = new StreamScorers();
-  readonly silences = new SilenceTracker();
-  /** What the pipeline itself holds per stream; every stream the pipeline holds state for is here. */
-  private readonly streams = new Map<string, StreamEntry>();
   /**
    * Per lane, its event-time clock as far as events are staged, and as far as their batches have
    * finished. Sweeps read the finished one: staging runs ahead of finishing (inference overlaps), and
@@ -122,7 +108,7 @@ export class ScoringPipeline<S = unknown> {
 
   /** Whether the pipeline holds state for `stream`. */
   holds(stream: string): boolean {
-    return this.streams.has(stream);
+    return this.streams.get(stream) !== undefined;
   }
 
   /** Streams the pipeline holds state for (routed or not). */
@@ -169,13 +155,9 @@ export class ScoringPipeline<S = unknown> {
     const dropped = [...this.streams.keys()].filter(predicate);
     if (dropped.length === 0) return dropped;
     const gone = new Set(dropped);
-    const isGone = (stream: string) => gone.has(stream);
-    this.episodes.drop(isGone);
-    this.scorers.drop(isGone);
-    this.silences.drop(isGone);
-    this.windows.drop(isGone);
-    this.opts.router.forget(isGone);
+    this.episodes.drop((stream) => gone.has(stream));
     for (const stream of dropped) {
+      // The record holds the windows', scorers' and silences' state of the stream too.
       this.streams.delete(stream);
       this.pending.delete(stream);
       this.finishedStage.delete(stream);
@@ -196,22 +178,21 @@ export class ScoringPipeline<S = unknown> {
    */
   restore(stream: string, snap: StreamSnapshot | undefined | null, lane = ''): void {
     const known = snap !== undefined && snap !== null && snap.v === SNAPSHOT_VERSION;
-    this.windows.restore(stream, known ? snap.windows : undefined);
-    this.episodes.restore(stream, known ? snap.episode : undefined);
-    this.silences.restore(stream, known ? snap.silence : undefined, lane);
-    const route = known ? this.opts.router.route(stream) : null;
-    this.scorers.restore(stream, route?.scoring, known ? snap.scoring : undefined);
     this.streams.delete(stream);
+    this.episodes.restore(stream, known ? snap.episode : undefined);
     if (!known) return;
+    const record = this.streams.open(stream);
+    record.lane = lane;
+    this.windows.restore(stream, snap.windows);
+    this.silences.restore(stream, snap.silence, lane);
+    this.scorers.restore(stream, this.routeOf(stream, record)?.scoring, snap.scoring);
     const seen = snap.lastSeen ?? snap.silence?.lastTs;
-    if (snap.baseline === undefined && (seen === undefined || seen === null)) return;
-    const entry: StreamEntry = { lastSeen: seen ?? -Infinity, lane, level: undefined, cadence: undefined };
+    if (seen !== undefined && seen !== null) record.lastSeen = seen;
     if (snap.baseline !== undefined) {
       const { level, cadence } = snap.baseline;
-      entry.level = LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count });
-      entry.cadence = CadenceTracker.restore({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN });
+      record.level = LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count });
+      record.cadence = CadenceTracker.restore({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN });
     }
-    this.streams.set(stream, entry);
     if (seen !== undefined && seen !== null) {
       const clock = this.laneClock(lane);
       if (seen > clock.staged) clock.staged = seen;
@@ -231,14 +212,19 @@ export class ScoringPipeline<S = unknown> {
     return (Math.floor(clock / step) + 1) * step;
   }
 
+  /** The stream's route, looked up once and kept in its record. */
+  private routeOf(stream: string, record: StreamRecord): Route | null {
+    return record.route === undefined ? (record.route = this.opts.router.route(stream)) : record.route;
+  }
+
   /** Stage-time state as the stream holds it now (undefined: the pipeline holds none of the stream). */
   private stageState(stream: string): StageState | undefined {
     const windows = this.windows.snapshot(stream);
     if (windows === undefined) return undefined;
     const state: StageState = { windows };
-    const entry = this.streams.get(stream);
-    if (entry?.level !== undefined && entry.cadence !== undefined) state.baseline = { level: entry.level.snapshot(), cadence: entry.cadence.snapshot() };
-    if (entry !== undefined && Number.isFinite(entry.lastSeen)) state.lastSeen = entry.lastSeen;
+    const record = this.streams.get(stream);
+    if (record?.level !== undefined && record.cadence !== undefined) state.baseline = { level: record.level.snapshot(), cadence: record.cadence.snapshot() };
+    if (record !== undefined && Number.isFinite(record.lastSeen)) state.lastSeen = record.lastSeen;
     return state;
   }
 
@@ -267,11 +253,11 @@ export class ScoringPipeline<S = unknown> {
     if (idleMs <= 0) return { streams: [], alerts: [] };
     const alerts: Alert[] = [];
     const streams = this.dropStreams((stream) => {
-      const entry = this.streams.get(stream)!;
+      const record = this.streams.get(stream)!;
       // The lane's finished-batch clock: a stream with events still in flight (staged, their batch
       // not finished) was last seen at a staging clock no earlier than it, so it is never idle here.
-      const now = this.laneClocks.get(entry.lane)?.finished ?? -Infinity;
-      if (now - entry.lastSeen < idleMs) return false;
+      const now = this.laneClocks.get(record.lane)?.finished ?? -Infinity;
+      if (now - record.lastSeen < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
@@ -286,8 +272,8 @@ export class ScoringPipeline<S = unknown> {
     if ('rejected' in item) return { kind: 'rejected', rejected: item.rejected };
     const lane = this.laneOf(item.source);
     const clock = this.laneClock(lane);
-    let entry = this.streams.get(item.stream);
-    if (entry === undefined) {
+    let record = this.streams.get(item.stream);
+    if (record === undefined) {
       const cap = this.opts.maxActiveStreams ?? 0;
       if (cap > 0 && this.streams.size >= cap) {
         return {
@@ -295,10 +281,11 @@ export class ScoringPipeline<S = unknown> {
           rejected: { reason: 'stream_limit', detail: `${cap} streams are active (daemon.maxActiveStreams); a new one waits until one is evicted`, stream: item.stream, source: item.source },
         };
       }
-      entry = { lastSeen: clock.staged, lane, level: undefined, cadence: undefined };
-      this.streams.set(item.stream, entry);
+      record = this.streams.open(item.stream);
+      record.lastSeen = clock.staged;
+      record.lane = lane;
     }
-    const route = this.opts.router.route(item.stream);
+    const route = this.routeOf(item.stream, record);
     if (route === null) {
       return {
         kind: 'rejected',
@@ -317,13 +304,13 @@ export class ScoringPipeline<S = unknown> {
     // from another partition (a producer keying by something else, hostile input) cannot move the
     // stream onto that partition's clock.
     if (item.ts > clock.staged) clock.staged = item.ts;
-    entry.lastSeen = clock.staged;
-    entry.lane = lane;
+    record.lastSeen = clock.staged;
+    record.lane = lane;
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
-    const levelTracker = (entry.level ??= new LevelTracker());
-    const cadenceTracker = (entry.cadence ??= new CadenceTracker());
+    const levelTracker = (record.level ??= new LevelTracker());
+    const cadenceTracker = (record.cadence ??= new CadenceTracker());
     const level = levelTracker.level;
     cadenceTracker.observe(item.ts);
     const cadenceMs = cadenceTracker.cadenceMs;

@@ -32,11 +32,10 @@ export interface Route {
 
 /**
  * Maps a stream id to its model, threshold and alert policy: the first rule that matches wins.
- * Decisions are cached per stream id (including "no rule"), so the hot path is one Map lookup.
+ * The pipeline asks once per stream and keeps the answer in the stream's record.
  */
 export class StreamRouter {
   private readonly compiled: { test: (s: string) => boolean; route: Route }[];
-  private readonly cache = new Map<string, Route | null>();
 
   constructor(rules: readonly RouteRule[], models: ReadonlyMap<string, ModelShape>) {
     this.compiled = rules.map((rule, i) => {
@@ -58,17 +57,7 @@ export class StreamRouter {
     });
   }
 
-  /** Forget cached decisions, e.g. of evicted streams. */
-  forget(predicate: (stream: string) => boolean): void {
-    for (const stream of this.cache.keys()) if (predicate(stream)) this.cache.delete(stream);
-  }
-
   route(stream: string): Route | null {
-    let route = this.cache.get(stream);
-    if (route === undefined) {
-      route = this.compiled.find((c) => c.test(stream))?.route ?? null;
-      this.cache.set(stream, route);
-    }
-    return route;
+    return this.compiled.find((c) => c.test(stream))?.route ?? null;
   }
 }

@@ -1,5 +1,6 @@
 import TinyQueue from 'tinyqueue';
 import { alertId } from './episodes.js';
+import type { StreamStateStore } from './stream-records.js';
 import { ALERT_SCHEMA_VERSION, type Alert } from './types.js';
 
 /** A stream's activity as plain JSON (absent cadence or arrival: null). */
@@ -13,7 +14,7 @@ export interface SilenceSnapshot {
   silence: { startTs: number; alertId: string; missed: number } | null;
 }
 
-interface StreamActivity {
+export interface StreamActivity {
   /** The stream's id as first seen (the Map's key), so the deadline queue holds no copy per event. */
   stream: string;
   model: string;
@@ -43,7 +44,8 @@ interface StreamActivity {
  * stream's last arrival, so a source is caught even when every stream of its partition goes quiet.
  */
 export class SilenceTracker {
-  private readonly streams = new Map<string, StreamActivity>();
+  constructor(private readonly streams: StreamStateStore<StreamActivity> = new Map<string, StreamActivity>()) {}
+
   private watermark = -Infinity;
   /** Newest timestamp per lane (one lane unless the caller names them). */
   private readonly lanes = new Map<string, number>();
@@ -142,7 +144,7 @@ export class SilenceTracker {
 
   /** Opens an episode for every stream silent by the wall clock `wallNow` (the daemon's ticks). */
   checkWallClock(wallNow: number, out: Alert[]): void {
-    for (const [stream, s] of this.streams) {
+    for (const [stream, s] of this.streams.entries()) {
       const cadence = s.cadence;
       if (s.silence !== null || s.after <= 0 || cadence === undefined || s.lastArrival === undefined) continue;
       if (wallNow - s.lastArrival >= (s.after + 1) * cadence) this.open(stream, s, cadence, wallNow - s.lastArrival, wallNow, out);
@@ -188,7 +190,7 @@ export class SilenceTracker {
   }
 
   drop(predicate: (stream: string) => boolean): void {
-    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+    for (const stream of [...this.streams.keys()]) if (predicate(stream)) this.streams.delete(stream);
   }
 
   private alert(stream: string, s: StreamActivity, state: 'open' | 'resolved', at: number): Alert {

@@ -1,7 +1,9 @@
-import type { MetricEvent, Rejected, Window } from './types.js';
 import type { Route } from './router.js';
+import type { StreamStateStore } from './stream-records.js';
+import type { MetricEvent, Rejected, Window } from './types.js';
 
-interface StreamState {
+/** A stream's window state. */
+export interface WindowState {
   /**
    * The last seqStep events' values as float32 (what the window holds), in a plain array: a typed
    * array costs its own object and an ArrayBuffer object besides, ~130 bytes more a stream.
@@ -34,7 +36,7 @@ export interface WindowsSnapshot {
  * rewrite windows that were already scored and alerted on.
  */
 export class StreamWindows {
-  private readonly streams = new Map<string, StreamState>();
+  constructor(private readonly streams: StreamStateStore<WindowState> = new Map<string, WindowState>()) {}
 
   get size(): number {
     return this.streams.size;
@@ -107,7 +109,7 @@ export class StreamWindows {
   /** Forget streams, e.g. those of partitions revoked in a consumer-group rebalance. */
   drop(predicate: (stream: string) => boolean): number {
     let dropped = 0;
-    for (const stream of this.streams.keys()) {
+    for (const stream of [...this.streams.keys()]) {
       if (predicate(stream)) {
         this.streams.delete(stream);
         dropped++;

@@ -1,4 +1,4 @@
-import type { ContextConfig } from '../../config/schema.js';
+import type { ContextConfig, ScoringConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
 import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.js';
@@ -42,6 +42,7 @@ export class ContextScorer implements StreamScorer {
   private sigma = NaN;
   private up = 0;
   private down = 0;
+  /** Made at its first point (a stream's first day is spent learning its profile), for the profile's cadence. */
   private rhythm: RhythmWindow | null = null;
   /**
    * The typical size of the residual's change from one point to the next, the stream's own noise, per
@@ -54,6 +55,10 @@ export class ContextScorer implements StreamScorer {
   private previousResidual = NaN;
 
   constructor(private readonly config: ContextConfig) {}
+
+  follows(config: ScoringConfig): boolean {
+    return config.method === 'context' && config.context === this.config;
+  }
 
   snapshot(): ContextScorerSnapshot {
     return {
@@ -96,8 +101,7 @@ export class ContextScorer implements StreamScorer {
     if (input.cadenceMs === undefined || level === undefined) return { score: learningScore, threshold: 1, kind: errorKind };
     if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
       this.profile = new SeasonalProfile(input.cadenceMs, this.config.minDays);
-      const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / input.cadenceMs));
-      this.rhythm = points > 2 ? new RhythmWindow(points) : null;
+      this.rhythm = null;
     }
 
     const c = this.config;
@@ -157,13 +161,19 @@ export class ContextScorer implements StreamScorer {
    * both bars, so it passes 1 only when both hold.
    */
   private rhythmEvidence(residual: number, expectedLog: number): number {
-    const w = this.rhythm;
+    const w = (this.rhythm ??= this.newRhythm());
     if (w === null) return 0;
     w.push(residual + expectedLog, expectedLog);
     const spreads = w.spreads();
     if (spreads === null) return 0;
     const still = spreads.observed > 0 ? (this.config.rhythmMaxRatio * spreads.expected) / spreads.observed : Infinity;
     return Math.min(spreads.expected / this.config.rhythmMinSpread, still);
+  }
+
+  /** A rhythm window of `rhythmHours` at the profile's cadence; null when that is two points or fewer. */
+  private newRhythm(): RhythmWindow | null {
+    const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / this.profile!.cadenceMs));
+    return points > 2 ? new RhythmWindow(points) : null;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ScoringConfig } from '../../config/schema.js';
+import type { StreamStateStore } from '../stream-records.js';
 import { ContextScorer } from './context.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
 import { StreamScoreTransform } from './transform.js';
@@ -14,20 +15,20 @@ export function createStreamScorer(config: ScoringConfig): StreamScorer {
 
 /** The scoring state of every stream; a stream's state starts on its first window (and anew if its rule changes). */
 export class StreamScorers {
-  private readonly streams = new Map<string, { config: ScoringConfig; scorer: StreamScorer }>();
+  constructor(private readonly streams: StreamStateStore<StreamScorer> = new Map<string, StreamScorer>()) {}
 
   score(stream: string, config: ScoringConfig, input: ScoreInput): ScoreOutput {
-    let s = this.streams.get(stream);
-    if (s === undefined || s.config !== config) {
-      s = { config, scorer: createStreamScorer(config) };
-      this.streams.set(stream, s);
+    let scorer = this.streams.get(stream);
+    if (scorer === undefined || !scorer.follows(config)) {
+      scorer = createStreamScorer(config);
+      this.streams.set(stream, scorer);
     }
-    return s.scorer.score(input);
+    return scorer.score(input);
   }
 
   /** The stream's scorer state, with the method it belongs to; undefined before its first window. */
   snapshot(stream: string): unknown {
-    return this.streams.get(stream)?.scorer.snapshot();
+    return this.streams.get(stream)?.snapshot();
   }
 
   /**
@@ -43,10 +44,10 @@ export class StreamScorers {
     } catch {
       return;
     }
-    this.streams.set(stream, { config, scorer });
+    this.streams.set(stream, scorer);
   }
 
   drop(predicate: (stream: string) => boolean): void {
-    for (const stream of this.streams.keys()) if (predicate(stream)) this.streams.delete(stream);
+    for (const stream of [...this.streams.keys()]) if (predicate(stream)) this.streams.delete(stream);
   }
 }

@@ -1,3 +1,4 @@
+import type { ScoringConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 
 /** What a stream's scorer is told about its next window. */
@@ -37,6 +38,8 @@ export interface ScoreOutput {
 
 /** One stream's scoring state under one rule: windows in, scores out, in the stream's order. */
 export interface StreamScorer {
+  /** Whether the scorer is the one `config` (a rule's scoring) makes: a changed rule starts the stream's scoring afresh. */
+  follows(config: ScoringConfig): boolean;
   score(input: ScoreInput): ScoreOutput;
   /** The scorer's state as plain JSON. */
   snapshot(): unknown;

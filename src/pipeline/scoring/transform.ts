@@ -72,6 +72,10 @@ export class StreamScoreTransform implements StreamScorer {
         : null;
   }
 
+  follows(config: ScoringConfig): boolean {
+    return config === this.config;
+  }
+
   snapshot(): ScoreTransformSnapshot {
     const snap: ScoreTransformSnapshot = { method: this.config.method, seen: this.seen, short: this.short.snapshot() };
     if (this.history !== null) snap.history = this.history.snapshot();

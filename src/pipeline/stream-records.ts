@@ -1,0 +1,137 @@
+import type { Route } from './router.js';
+import type { CadenceTracker, LevelTracker, StreamScorer } from './scoring/index.js';
+import type { StreamActivity } from './silence.js';
+import type { WindowState } from './windows.js';
+
+/**
+ * Where a per-stream state holder (windows, silences, scorers) keeps its state: a `Map` of its own
+ * when it stands alone, or its field of the pipeline's one record per stream (`StreamRecords.field`).
+ */
+export interface StreamStateStore<T> {
+  get(stream: string): T | undefined;
+  set(stream: string, state: T): void;
+  delete(stream: string): unknown;
+  keys(): Iterable<string>;
+  entries(): Iterable<[string, T]>;
+  readonly size: number;
+}
+
+/**
+ * Everything the pipeline holds per stream, in one object under one Map entry. A Map entry costs
+ * ~35 bytes a stream and an object ~24 bytes besides its fields, so one record instead of an entry
+ * per holder saves ~130 bytes a stream (docs/PERFORMANCE.md, memory).
+ */
+export class StreamRecord {
+  /**
+   * Its lane's event-time clock (newest timestamp accepted in the lane) when the stream's last event
+   * arrived. Idleness is measured on the lane's clock, so neither a source whose clock runs behind
+   * the others' in its lane, nor a lane (partition) fetched behind the others, looks idle while it
+   * keeps delivering. -Infinity: no event accepted yet.
+   */
+  lastSeen = -Infinity;
+  /** The lane its events come in. */
+  lane = '';
+  /** The stream's route (null: no rule matches), looked up at its first event. */
+  route: Route | null | undefined = undefined;
+  /** What staging learns in arrival order, from the stream's first accepted event: its level and its cadence. */
+  level: LevelTracker | undefined = undefined;
+  cadence: CadenceTracker | undefined = undefined;
+  /** The holders' state (undefined: the holder holds none of the stream). */
+  window: WindowState | undefined = undefined;
+  activity: StreamActivity | undefined = undefined;
+  scorer: StreamScorer | undefined = undefined;
+}
+
+type HolderField = 'window' | 'activity' | 'scorer';
+
+/** One record per stream, shared by the holders: each holder's state is a field of it (`field`). */
+export class StreamRecords {
+  private readonly records = new Map<string, StreamRecord>();
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(stream: string): StreamRecord | undefined {
+    return this.records.get(stream);
+  }
+
+  /** The stream's record, made (empty) when it has none. */
+  open(stream: string): StreamRecord {
+    let record = this.records.get(stream);
+    if (record === undefined) {
+      record = new StreamRecord();
+      this.records.set(stream, record);
+    }
+    return record;
+  }
+
+  /** Forgets the stream: its record, and with it every holder's state of it. */
+  delete(stream: string): void {
+    const record = this.records.get(stream);
+    if (record === undefined) return;
+    for (const field of this.fields) if (record[field.name] !== undefined) field.forgot();
+    this.records.delete(stream);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.records.keys();
+  }
+
+  private readonly fields: RecordField<HolderField>[] = [];
+
+  /** A holder's view of its field of every record, as a store of its own. */
+  field<K extends HolderField>(name: K): StreamStateStore<NonNullable<StreamRecord[K]>> {
+    const field = new RecordField(this.records, name, (stream) => this.open(stream));
+    this.fields.push(field as unknown as RecordField<HolderField>);
+    return field;
+  }
+}
+
+class RecordField<K extends HolderField> implements StreamStateStore<NonNullable<StreamRecord[K]>> {
+  private count = 0;
+
+  constructor(
+    private readonly records: Map<string, StreamRecord>,
+    readonly name: K,
+    private readonly open: (stream: string) => StreamRecord,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** A record holding this field was deleted whole. */
+  forgot(): void {
+    this.count--;
+  }
+
+  get(stream: string): NonNullable<StreamRecord[K]> | undefined {
+    return this.records.get(stream)?.[this.name] ?? undefined;
+  }
+
+  set(stream: string, state: NonNullable<StreamRecord[K]>): void {
+    const record = this.open(stream);
+    if (record[this.name] === undefined) this.count++;
+    record[this.name] = state;
+  }
+
+  delete(stream: string): boolean {
+    const record = this.records.get(stream);
+    if (record === undefined || record[this.name] === undefined) return false;
+    record[this.name] = undefined as StreamRecord[K];
+    this.count--;
+    return true;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [stream, record] of this.records) if (record[this.name] !== undefined) yield stream;
+  }
+
+  *entries(): IterableIterator<[string, NonNullable<StreamRecord[K]>]> {
+    for (const [stream, record] of this.records) {
+      const state = record[this.name];
+      if (state !== undefined) yield [stream, state as NonNullable<StreamRecord[K]>];
+    }
+  }
+}
