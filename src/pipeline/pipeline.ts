@@ -5,7 +5,7 @@ import { augmentedFeatureCount, augmentEvent, ownFeatureError } from './feature-
 import { microBatch } from './micro-batch.js';
 import type { Route, StreamRouter } from './router.js';
 import { scoreWindows } from './score-batch.js';
-import { CadenceTracker, LevelTracker, StreamScorers } from './scoring/index.js';
+import { StreamScorers } from './scoring/index.js';
 import type { PipelineModel } from './scoring-model.js';
 import { SilenceTracker } from './silence.js';
 import { StreamRecords, type StreamRecord } from './stream-records.js';
@@ -187,11 +187,11 @@ export class ScoringPipeline<S = unknown> {
     this.silences.restore(stream, snap.silence, lane);
     this.scorers.restore(stream, this.routeOf(stream, record)?.scoring, snap.scoring);
     const seen = snap.lastSeen ?? snap.silence?.lastTs;
-    if (seen !== undefined && seen !== null) record.lastSeen = seen;
+    if (seen !== undefined && seen !== null) this.streams.setLastSeen(record, seen);
     if (snap.baseline !== undefined) {
       const { level, cadence } = snap.baseline;
-      record.level = LevelTracker.restore({ logMean: level.logMean ?? NaN, count: level.count });
-      record.cadence = CadenceTracker.restore({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN });
+      this.streams.level(record).load({ logMean: level.logMean ?? NaN, count: level.count });
+      this.streams.cadence(record).load({ gaps: cadence.gaps, lastTs: cadence.lastTs ?? NaN });
     }
     if (seen !== undefined && seen !== null) {
       const clock = this.laneClock(lane);
@@ -223,8 +223,10 @@ export class ScoringPipeline<S = unknown> {
     if (windows === undefined) return undefined;
     const state: StageState = { windows };
     const record = this.streams.get(stream);
-    if (record?.level !== undefined && record.cadence !== undefined) state.baseline = { level: record.level.snapshot(), cadence: record.cadence.snapshot() };
-    if (record !== undefined && Number.isFinite(record.lastSeen)) state.lastSeen = record.lastSeen;
+    if (record === undefined) return state;
+    if (this.streams.started(record)) state.baseline = { level: this.streams.level(record).snapshot(), cadence: this.streams.cadence(record).snapshot() };
+    const lastSeen = this.streams.lastSeen(record);
+    if (Number.isFinite(lastSeen)) state.lastSeen = lastSeen;
     return state;
   }
 
@@ -257,7 +259,7 @@ export class ScoringPipeline<S = unknown> {
       // The lane's finished-batch clock: a stream with events still in flight (staged, their batch
       // not finished) was last seen at a staging clock no earlier than it, so it is never idle here.
       const now = this.laneClocks.get(record.lane)?.finished ?? -Infinity;
-      if (now - record.lastSeen < idleMs) return false;
+      if (now - this.streams.lastSeen(record) < idleMs) return false;
       const alert = this.episodes.resolve(stream, 'evicted');
       if (alert) alerts.push(alert);
       const silence = this.silences.resolve(stream, now, 'evicted');
@@ -282,7 +284,7 @@ export class ScoringPipeline<S = unknown> {
         };
       }
       record = this.streams.open(item.stream);
-      record.lastSeen = clock.staged;
+      this.streams.setLastSeen(record, clock.staged);
       record.lane = lane;
     }
     const route = this.routeOf(item.stream, record);
@@ -304,13 +306,14 @@ export class ScoringPipeline<S = unknown> {
     // from another partition (a producer keying by something else, hostile input) cannot move the
     // stream onto that partition's clock.
     if (item.ts > clock.staged) clock.staged = item.ts;
-    record.lastSeen = clock.staged;
+    this.streams.setLastSeen(record, clock.staged);
     record.lane = lane;
 
     // The level the window is normalised by is the stream's level before its newest point, so a
     // flood is measured against the stream as it was, not as the flood made it.
-    const levelTracker = (record.level ??= new LevelTracker());
-    const cadenceTracker = (record.cadence ??= new CadenceTracker());
+    // Shared trackers pointed at the stream's record: both are used before anything else asks the records.
+    const levelTracker = this.streams.level(record);
+    const cadenceTracker = this.streams.cadence(record);
     const level = levelTracker.level;
     cadenceTracker.observe(item.ts);
     const cadenceMs = cadenceTracker.cadenceMs;

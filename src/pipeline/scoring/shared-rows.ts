@@ -28,17 +28,39 @@ export class SharedRows<Chunk> {
 
   /** A cleared row, held until `owner` is collected. */
   take(owner: object): SharedRow<Chunk> {
+    const row = this.lease();
+    this.registry.register(owner, row);
+    return { chunk: this.chunkOf(row), base: this.baseOf(row) };
+  }
+
+  /**
+   * A cleared row (its number) for a holder that gives it back itself (`release`): one with a single
+   * drop path, which saves the ~70 bytes a stream that `take`'s registration costs.
+   */
+  lease(): number {
     let row = this.free.pop();
     if (row === undefined) {
       row = this.chunks.length * ROWS_PER_CHUNK;
       this.chunks.push(this.newChunk(ROWS_PER_CHUNK * this.width));
       for (let r = row + ROWS_PER_CHUNK - 1; r > row; r--) this.free.push(r);
     }
-    const chunk = this.chunks[Math.floor(row / ROWS_PER_CHUNK)];
-    const base = (row % ROWS_PER_CHUNK) * this.width;
-    this.clear(chunk, base, this.width);
-    this.registry.register(owner, row);
-    return { chunk, base };
+    this.clear(this.chunkOf(row), this.baseOf(row), this.width);
+    return row;
+  }
+
+  /** Gives back a `lease`d row; its holder must not use it any more. */
+  release(row: number): void {
+    this.free.push(row);
+  }
+
+  /** The chunk of row number `row`. */
+  chunkOf(row: number): Chunk {
+    return this.chunks[Math.floor(row / ROWS_PER_CHUNK)];
+  }
+
+  /** Where row number `row` starts in its chunk. */
+  baseOf(row: number): number {
+    return (row % ROWS_PER_CHUNK) * this.width;
   }
 
   /** Rows in chunks, and how many of them are free. */
