@@ -19,15 +19,28 @@ export interface MemoryResult {
   events: number;
   gcExposed: boolean;
   /** After windows, episodes, score transforms and routes of every stream exist. */
-  pipeline: { rssBytes: number; heapBytes: number; rssPerStream: number; heapPerStream: number };
+  pipeline: StateMemory;
   /** Plus the per-stream metric state (beyond maxStreamLabels streams fold into __other__ but keep their state). */
-  withMetrics: { rssBytes: number; heapBytes: number; rssPerStream: number; heapPerStream: number };
+  withMetrics: StateMemory;
 }
 
-function usage(): { rss: number; heap: number } {
+/**
+ * Growth over the baseline: resident, the JS heap (objects), and the typed arrays' buffers (outside
+ * the heap: state kept in shared rows of numbers is there), in all and per stream held.
+ */
+export interface StateMemory {
+  rssBytes: number;
+  heapBytes: number;
+  bufferBytes?: number;
+  rssPerStream: number;
+  heapPerStream: number;
+  bufferPerStream?: number;
+}
+
+function usage(): { rss: number; heap: number; buffers: number } {
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+  return { rss: m.rss, heap: m.heapUsed, buffers: m.arrayBuffers };
 }
 
 /**
@@ -75,13 +88,18 @@ export async function benchMemory(model: PipelineModel, streams: number, cap: nu
   await lastValueFrom(from(events()).pipe(again.operator(), tap((r) => metrics.observeBatch(r))), { defaultValue: undefined });
   again.dropStreams(() => true);
   const afterMetrics = usage();
-  const per = (a: { rss: number; heap: number }) => ({
+  const per = (a: { rss: number; heap: number; buffers: number }): StateMemory => ({
     rssBytes: a.rss - before.rss,
     heapBytes: a.heap - before.heap,
+    bufferBytes: a.buffers - before.buffers,
     rssPerStream: (a.rss - before.rss) / held,
     heapPerStream: (a.heap - before.heap) / held,
+    bufferPerStream: (a.buffers - before.buffers) / held,
   });
-  const out = { streams, cap, activeStreams: pipeline.activeStreams, rejectedStreamLimit, events: total, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', pipeline: per(afterPipeline), withMetrics: per(afterMetrics) };
+  // The metrics keep no typed arrays; the buffers that grew in their pass are the rows the second
+  // pipeline's streams held, which stay allocated for the next streams (shared rows are never freed).
+  const withMetrics = per({ ...afterMetrics, buffers: afterPipeline.buffers });
+  const out = { streams, cap, activeStreams: pipeline.activeStreams, rejectedStreamLimit, events: total, gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function', pipeline: per(afterPipeline), withMetrics };
   // Keep the measured state alive until after the last measurement.
   if (pipeline.windows.size + results.length < 0) console.log(metrics);
   return out;

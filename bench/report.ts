@@ -1,7 +1,7 @@
 import type { BareConsumerResult } from './bare-consumer.js';
 import type { E2eResult } from './e2e.js';
 import type { InferenceRow } from './inference.js';
-import type { MemoryResult } from './memory.js';
+import type { MemoryResult, StateMemory } from './memory.js';
 import type { PacedResult } from './paced.js';
 import type { PerWindowRow } from './per-window.js';
 import type { WorkersRow } from './workers.js';
@@ -85,9 +85,9 @@ export function printReport(r: BenchReport): void {
   }
   for (const m of r.memory ?? []) {
     out.push(
-      table(`e. memory, ${int(m.streams)} distinct stream ids, maxActiveStreams ${m.cap === 0 ? 'off' : int(m.cap)}: ${int(m.activeStreams)} held, ${int(m.rejectedStreamLimit)} events rejected as stream_limit (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'RSS/stream', 'heap/stream'], [
-        ['pipeline (windows, episodes, routes)', mib(m.pipeline.rssBytes), mib(m.pipeline.heapBytes), kib(m.pipeline.rssPerStream), kib(m.pipeline.heapPerStream)],
-        ['+ per-stream metrics', mib(m.withMetrics.rssBytes), mib(m.withMetrics.heapBytes), kib(m.withMetrics.rssPerStream), kib(m.withMetrics.heapPerStream)],
+      table(`e. memory, ${int(m.streams)} distinct stream ids, maxActiveStreams ${m.cap === 0 ? 'off' : int(m.cap)}: ${int(m.activeStreams)} held, ${int(m.rejectedStreamLimit)} events rejected as stream_limit (after gc${m.gcExposed ? '' : ' — NOT exposed, run with --expose-gc'})`, ['state', 'RSS Δ', 'heapUsed Δ', 'buffers Δ', 'RSS/stream', 'heap/stream', 'heap+buffers/stream'], [
+        ['pipeline (windows, episodes, routes)', ...memoryRow(m.pipeline)],
+        ['+ per-stream metrics', ...memoryRow(m.withMetrics)],
       ]),
     );
   }
@@ -97,4 +97,10 @@ export function printReport(r: BenchReport): void {
     if (r.ratios.daemonOverBare !== undefined) out.push(`  daemon / bare consumer (c/d): ${r.ratios.daemonOverBare.toFixed(2)}`);
   }
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/** A memory row: growth in all, then per stream; buffers are absent from reports made before they were measured. */
+function memoryRow(m: StateMemory): string[] {
+  const buffers = m.bufferPerStream ?? 0;
+  return [mib(m.rssBytes), mib(m.heapBytes), m.bufferBytes === undefined ? '—' : mib(m.bufferBytes), kib(m.rssPerStream), kib(m.heapPerStream), kib(m.heapPerStream + buffers)];
 }

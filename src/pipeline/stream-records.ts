@@ -90,6 +90,7 @@ export class StreamRecords {
     const record = this.records.get(stream);
     if (record === undefined) return;
     for (const field of this.fields) if (record[field.name] !== undefined) field.forgot();
+    record.scorer?.release();
     this.records.delete(stream);
     // Records are deleted here only, so the row goes back here; a record is never used after it is deleted.
     this.rows.release(record.row);

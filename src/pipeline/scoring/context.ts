@@ -77,8 +77,17 @@ export class ContextScorer implements StreamScorer {
     };
   }
 
+  /** Gives back the rows its profile and rhythm window hold; its holder drops it with this. */
+  release(): void {
+    this.profile?.release();
+    this.rhythm?.release();
+    this.profile = null;
+    this.rhythm = null;
+  }
+
   restore(s: ContextScorerSnapshot): void {
     if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
+    this.release();
     this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays);
     this.sigma = s.sigma === null ? NaN : s.sigma;
     this.up = s.up;
@@ -100,8 +109,8 @@ export class ContextScorer implements StreamScorer {
     const level = input.level;
     if (input.cadenceMs === undefined || level === undefined) return { score: learningScore, threshold: 1, kind: errorKind };
     if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
+      this.release();
       this.profile = new SeasonalProfile(input.cadenceMs, this.config.minDays);
-      this.rhythm = null;
     }
 
     const c = this.config;
@@ -229,6 +238,8 @@ class RhythmWindow {
    */
   private logs: Float64Array | null = null;
   private base = 0;
+  /** The row of the logs in RHYTHM_ROWS (-1: none taken, or given back). */
+  private row = -1;
   private next = 0;
   private count = 0;
 
@@ -242,6 +253,7 @@ class RhythmWindow {
   }
 
   static restore(s: RhythmSnapshot): RhythmWindow {
+    if (s.count > 0 && (s.observed.length !== s.size || s.expected.length !== s.size)) throw new Error(`a rhythm window of ${s.observed.length} logs does not fit ${s.size}`);
     const w = new RhythmWindow(s.size);
     if (s.count > 0) {
       const logs = w.takeLogs();
@@ -254,9 +266,18 @@ class RhythmWindow {
   }
 
   private takeLogs(): Float64Array {
-    const row = RHYTHM_ROWS.of(2 * this.size).take(this);
-    this.base = row.base;
-    return (this.logs = row.chunk);
+    const rows = RHYTHM_ROWS.of(2 * this.size);
+    this.row = rows.lease();
+    this.base = rows.baseOf(this.row);
+    return (this.logs = rows.chunkOf(this.row));
+  }
+
+  /** Gives the logs' row back; the window's holder drops it with this. */
+  release(): void {
+    if (this.row < 0) return;
+    RHYTHM_ROWS.of(2 * this.size).release(this.row);
+    this.row = -1;
+    this.logs = null;
   }
 
   push(observedLog: number, expectedLog: number): void {

@@ -20,6 +20,7 @@ export class StreamScorers {
   score(stream: string, config: ScoringConfig, input: ScoreInput): ScoreOutput {
     let scorer = this.streams.get(stream);
     if (scorer === undefined || !scorer.follows(config)) {
+      scorer?.release();
       scorer = createStreamScorer(config);
       this.streams.set(stream, scorer);
     }
@@ -36,18 +37,24 @@ export class StreamScorers {
    * method or shape (the rule changed) starts the stream afresh, as a changed rule does anyway.
    */
   restore(stream: string, config: ScoringConfig | undefined, snap: unknown): void {
+    this.streams.get(stream)?.release();
     this.streams.delete(stream);
     if (config === undefined || snap === undefined || snap === null) return;
     const scorer = createStreamScorer(config);
     try {
       (scorer.restore as (s: unknown) => void)(snap);
     } catch {
+      scorer.release();
       return;
     }
     this.streams.set(stream, scorer);
   }
 
   drop(predicate: (stream: string) => boolean): void {
-    for (const stream of [...this.streams.keys()]) if (predicate(stream)) this.streams.delete(stream);
+    for (const stream of [...this.streams.keys()]) {
+      if (!predicate(stream)) continue;
+      this.streams.get(stream)?.release();
+      this.streams.delete(stream);
+    }
   }
 }

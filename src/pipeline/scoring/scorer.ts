@@ -43,6 +43,8 @@ export interface StreamScorer {
   score(input: ScoreInput): ScoreOutput;
   /** The scorer's state as plain JSON. */
   snapshot(): unknown;
+  /** Gives back what it holds in rows shared with other streams' scorers; its holder drops it with this. */
+  release(): void;
   /** Takes over a `snapshot` of a scorer under the same configuration; throws when it does not fit. */
   restore(snap: never): void;
 }

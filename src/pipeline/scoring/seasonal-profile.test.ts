@@ -48,4 +48,23 @@ describe('SeasonalProfile', () => {
     p.learn(saturday + (day - 1) * MINUTE, 0.5, 0, 0);
     expect(p.expectedLog(saturday + day * MINUTE)).toBeCloseTo(0.5, 6);
   });
+
+  it('gives its row back when released: a profile made after starts unseen, the others keep what they learned', () => {
+    const kept = new SeasonalProfile(FIVE_MINUTES);
+    const released = new SeasonalProfile(FIVE_MINUTES);
+    for (const p of [kept, released]) for (let slot = 0; slot < 288; slot++) p.learn(T0 + slot * FIVE_MINUTES, 3, 0, 0);
+    released.release();
+    released.release();
+    // Rows are leased last given back first: the new profile has the released one's row, cleared, and only that one.
+    const fresh = new SeasonalProfile(FIVE_MINUTES);
+    const another = new SeasonalProfile(FIVE_MINUTES);
+    for (const p of [fresh, another]) {
+      expect(Array.from(p.snapshot().slots).every(Number.isNaN)).toBe(true);
+      expect(Array.from(p.snapshot().seen).every((d) => d === 0)).toBe(true);
+    }
+    expect(kept.expectedLog(T0 + 86_400_000)).toBe(3);
+    fresh.learn(T0, 7, 0, 0);
+    expect(Array.from(another.snapshot().slots).every(Number.isNaN)).toBe(true);
+    expect(kept.snapshot().slots[0]).toBe(3);
+  });
 });

@@ -43,14 +43,13 @@ const MAX_SLOTS = 288;
  * caller's rate per day is spread over the slot's points (`pointRate`).
  */
 export class SeasonalProfile {
-  /** Slots a day. */
-  readonly slotCount: number;
-  /** The profile's slots and days seen (capped at 255) are `slotCount` entries of a chunk shared with other streams' profiles, from `base`. */
+  /**
+   * The profile's slots and days seen (capped at 255) are `slotCount` entries of a chunk shared with
+   * other streams' profiles, from `base`: the row `row` of the profiles of that many slots. -1: released.
+   */
   private readonly chunk: ProfileChunk;
+  private row: number;
   private readonly base: number;
-  private readonly slotMs: number;
-  /** Points a slot gets in a day: 1 down to a cadence of one slot, more for finer cadences. */
-  readonly pointsPerSlot: number;
   weekendOffset = 0;
   /** Weekend points seen so far; the offset is their plain mean residual until a weekend day's worth. */
   private weekendPoints = 0;
@@ -60,12 +59,32 @@ export class SeasonalProfile {
     /** Days a slot must have seen before it gives an expectation. */
     private readonly minDays = 1,
   ) {
-    this.slotCount = Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / cadenceMs)));
-    const row = PROFILE_ROWS.of(this.slotCount).take(this);
-    this.chunk = row.chunk;
-    this.base = row.base;
-    this.slotMs = DAY_MS / this.slotCount;
-    this.pointsPerSlot = Math.max(1, Math.round(this.slotMs / cadenceMs));
+    const rows = PROFILE_ROWS.of(this.slotCount);
+    this.row = rows.lease();
+    this.chunk = rows.chunkOf(this.row);
+    this.base = rows.baseOf(this.row);
+  }
+
+  /** Gives the profile's row back; its holder drops it with this (a second call does nothing). */
+  release(): void {
+    if (this.row < 0) return;
+    PROFILE_ROWS.of(this.slotCount).release(this.row);
+    this.row = -1;
+  }
+
+  // Worked out from the cadence on every use: fields would cost each stream's profile 24 bytes more.
+  /** Slots a day. */
+  get slotCount(): number {
+    return Math.max(1, Math.min(MAX_SLOTS, Math.round(DAY_MS / this.cadenceMs)));
+  }
+
+  private get slotMs(): number {
+    return DAY_MS / this.slotCount;
+  }
+
+  /** Points a slot gets in a day: 1 down to a cadence of one slot, more for finer cadences. */
+  get pointsPerSlot(): number {
+    return Math.max(1, Math.round(this.slotMs / this.cadenceMs));
   }
 
   /** The learning rate per point that gives `ratePerDay` over a day of a slot's points. */
@@ -101,6 +120,7 @@ export class SeasonalProfile {
   static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
     const p = new SeasonalProfile(s.cadenceMs, minDays);
     if (s.slots.length !== p.slotCount || s.seen.length !== p.slotCount) {
+      p.release();
       throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slotCount}`);
     }
     for (let i = 0; i < p.slotCount; i++) {

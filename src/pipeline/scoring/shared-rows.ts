@@ -1,22 +1,17 @@
-/** Where a holder's numbers live: `width` entries of its views in `chunk`, from `base`. */
-export interface SharedRow<Chunk> {
-  readonly chunk: Chunk;
-  readonly base: number;
-}
-
 const ROWS_PER_CHUNK = 256;
 
 /**
  * Fixed-width rows of numbers for many streams, many rows to a buffer. A typed array of a stream's
  * own costs it ~310 bytes of heap in its view and buffer objects and ~660 bytes of allocator
- * overhead besides its data (docs/PERFORMANCE.md); a row of a shared chunk costs its numbers. A row
- * is given back once its owner is collected (FinalizationRegistry): no holder has to remember to
- * free it, and no row can be in use by two owners.
+ * overhead besides its data (docs/PERFORMANCE.md); a row of a shared chunk costs its numbers.
+ *
+ * A holder leases a row and gives it back (`release`) where it drops its state. Every holder of
+ * rows has one such place, so each row has one holder. (Giving rows back when their holder is
+ * collected, through a FinalizationRegistry, spared the holders that but cost ~70 bytes a row.)
  */
 export class SharedRows<Chunk> {
   private readonly chunks: Chunk[] = [];
   private readonly free: number[] = [];
-  private readonly registry = new FinalizationRegistry<number>((row) => this.free.push(row));
 
   constructor(
     private readonly width: number,
@@ -26,17 +21,7 @@ export class SharedRows<Chunk> {
     private readonly clear: (chunk: Chunk, base: number, width: number) => void,
   ) {}
 
-  /** A cleared row, held until `owner` is collected. */
-  take(owner: object): SharedRow<Chunk> {
-    const row = this.lease();
-    this.registry.register(owner, row);
-    return { chunk: this.chunkOf(row), base: this.baseOf(row) };
-  }
-
-  /**
-   * A cleared row (its number) for a holder that gives it back itself (`release`): one with a single
-   * drop path, which saves the ~70 bytes a stream that `take`'s registration costs.
-   */
+  /** A cleared row: its number, to find it by (`chunkOf`, `baseOf`) and give it back by. */
   lease(): number {
     let row = this.free.pop();
     if (row === undefined) {

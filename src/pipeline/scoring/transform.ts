@@ -76,6 +76,9 @@ export class StreamScoreTransform implements StreamScorer {
     return config === this.config;
   }
 
+  /** Holds no shared rows. */
+  release(): void {}
+
   snapshot(): ScoreTransformSnapshot {
     const snap: ScoreTransformSnapshot = { method: this.config.method, seen: this.seen, short: this.short.snapshot() };
     if (this.history !== null) snap.history = this.history.snapshot();
