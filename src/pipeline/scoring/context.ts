@@ -39,20 +39,16 @@ export interface ContextScorerSnapshot {
  */
 export class ContextScorer implements StreamScorer {
   private profile: SeasonalProfile | null = null;
-  private sigma = NaN;
-  private up = 0;
-  private down = 0;
   /** Made at its first point (a stream's first day is spent learning its profile), for the profile's cadence. */
   private rhythm: RhythmWindow | null = null;
   /**
-   * The typical size of the residual's change from one point to the next, the stream's own noise, per
-   * four hours of the (UTC) day: a source is rarely as noisy at night as in the afternoon.
+   * What it learns once its profile gives expectations, at the offsets named below: sigma, the CUSUMs
+   * up and down, the flattened-series CUSUM, the previous log value and residual, and the noise scales.
+   * Null until then (a stream's first day). One plain array of doubles: as fields, each number that
+   * is no small integer would be a heap object of its own, and a stream's first day would hold them
+   * all (~100 bytes).
    */
-  // A plain array: six numbers in a typed array of their own would cost ~1 KB with its objects and allocation.
-  private changeScales: number[] | null = null;
-  private smooth = 0;
-  private previousLog = NaN;
-  private previousResidual = NaN;
+  private learned: number[] | null = null;
 
   constructor(private readonly config: ContextConfig) {}
 
@@ -61,18 +57,19 @@ export class ContextScorer implements StreamScorer {
   }
 
   snapshot(): ContextScorerSnapshot {
+    const n = this.learned ?? UNLEARNED;
     return {
       method: 'context',
       profile: this.profile?.snapshot() ?? null,
-      sigma: Number.isNaN(this.sigma) ? null : this.sigma,
-      up: this.up,
-      down: this.down,
+      sigma: nullIfNaN(n[SIGMA]),
+      up: n[UP],
+      down: n[DOWN],
       rhythm: this.rhythm?.snapshot() ?? null,
       smooth: {
-        changeScales: this.changeScales === null ? null : Float64Array.from(this.changeScales),
-        sum: this.smooth,
-        previousLog: nullIfNaN(this.previousLog),
-        previousResidual: nullIfNaN(this.previousResidual),
+        changeScales: this.learned === null ? null : Float64Array.from(n.slice(SCALES, SCALES + NOISE_BLOCKS)),
+        sum: n[SMOOTH],
+        previousLog: nullIfNaN(n[PREVIOUS_LOG]),
+        previousResidual: nullIfNaN(n[PREVIOUS_RESIDUAL]),
       },
     };
   }
@@ -89,15 +86,21 @@ export class ContextScorer implements StreamScorer {
     if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
     this.release();
     this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays);
-    this.sigma = s.sigma === null ? NaN : s.sigma;
-    this.up = s.up;
-    this.down = s.down;
     this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm);
     const smooth = s.smooth;
-    this.changeScales = smooth?.changeScales ? Array.from(smooth.changeScales, (x) => x ?? NaN) : null;
-    this.smooth = smooth?.sum ?? 0;
-    this.previousLog = smooth?.previousLog ?? NaN;
-    this.previousResidual = smooth?.previousResidual ?? NaN;
+    const scales = smooth?.changeScales ?? null;
+    if (s.sigma === null && s.up === 0 && s.down === 0 && !(smooth?.sum) && scales === null) {
+      this.learned = null;
+      return;
+    }
+    const n = (this.learned = UNLEARNED.slice());
+    n[SIGMA] = s.sigma ?? NaN;
+    n[UP] = s.up;
+    n[DOWN] = s.down;
+    n[SMOOTH] = smooth?.sum ?? 0;
+    n[PREVIOUS_LOG] = smooth?.previousLog ?? NaN;
+    n[PREVIOUS_RESIDUAL] = smooth?.previousResidual ?? NaN;
+    if (scales !== null) for (let b = 0; b < NOISE_BLOCKS; b++) n[SCALES + b] = scales[b] ?? NaN;
   }
 
   score(input: ScoreInput): ScoreOutput {
@@ -117,16 +120,17 @@ export class ContextScorer implements StreamScorer {
     const floor = 0.01 * level;
     const logValue = Math.log(value + floor);
     const expectedLog = this.profile.expectedLog(input.ts);
-    if (expectedLog === undefined || Number.isNaN(this.sigma)) {
-      if (expectedLog !== undefined) this.sigma = Math.max(c.minSigma, Math.abs(logValue - expectedLog));
+    if (expectedLog === undefined || this.learned === null || Number.isNaN(this.learned[SIGMA])) {
+      if (expectedLog !== undefined) (this.learned ??= UNLEARNED.slice())[SIGMA] = Math.max(c.minSigma, Math.abs(logValue - expectedLog));
       this.profile.learn(input.ts, logValue, 0, 0);
       return { score: learningScore, threshold: 1, kind: errorKind };
     }
+    const n = this.learned;
 
     const residual = logValue - expectedLog;
     const expected = Math.max(0, Math.exp(expectedLog) - floor);
     const deviation = (value - expected) / Math.max(expected, floor);
-    const sigma = Math.max(this.sigma, c.minSigma);
+    const sigma = Math.max(n[SIGMA], c.minSigma);
     const z = residual / sigma;
 
     let point = Math.min(Math.abs(deviation) / c.minDeviation, Math.abs(z) / c.minZ);
@@ -134,29 +138,28 @@ export class ContextScorer implements StreamScorer {
     const clipped = Math.max(-c.zClip, Math.min(c.zClip, z));
     // Capped just above its threshold, so the end of a long incident is noticed within a few points.
     const cap = CUSUM_CAP * c.cusumThreshold;
-    this.up = Math.min(cap, Math.max(0, this.up + clipped - c.cusumSlack));
-    this.down = Math.min(cap, Math.max(0, this.down - clipped - c.cusumSlack));
-    const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(this.up, this.down) / c.cusumThreshold : 0;
-    const scales = (this.changeScales ??= new Array<number>(NOISE_BLOCKS).fill(NaN));
-    const block = Math.floor((((input.ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / NOISE_BLOCKS));
-    const smooth = this.smoothEvidence(logValue - this.previousLog, scales[block], clipped);
+    n[UP] = Math.min(cap, Math.max(0, n[UP] + clipped - c.cusumSlack));
+    n[DOWN] = Math.min(cap, Math.max(0, n[DOWN] - clipped - c.cusumSlack));
+    const sustained = Math.abs(deviation) >= c.cusumMinDeviation ? Math.max(n[UP], n[DOWN]) / c.cusumThreshold : 0;
+    const scaleAt = SCALES + Math.floor((((input.ts % DAY_MS) + DAY_MS) % DAY_MS) / (DAY_MS / NOISE_BLOCKS));
+    const smooth = this.smoothEvidence(n, logValue - n[PREVIOUS_LOG], n[scaleAt], clipped);
     const flat = Math.max(this.rhythmEvidence(residual, expectedLog), smooth);
     const score = Math.max(point, sustained, flat);
     const anomalous = score > 1;
     // Learned from every point the level rules pass, a smooth stretch included: were it left out, a
     // source that turns smoother for good would be flagged for good.
-    const change = Math.abs(residual - this.previousResidual);
+    const change = Math.abs(residual - n[PREVIOUS_RESIDUAL]);
     if (Math.max(point, sustained) <= 1 && !Number.isNaN(change)) {
-      const scale = scales[block];
-      scales[block] = Number.isNaN(scale) ? change : scale + c.sigmaRate * (Math.min(change, 3 * scale) - scale);
+      const scale = n[scaleAt];
+      n[scaleAt] = Number.isNaN(scale) ? change : scale + c.sigmaRate * (Math.min(change, 3 * scale) - scale);
     }
-    this.previousLog = logValue;
-    this.previousResidual = residual;
+    n[PREVIOUS_LOG] = logValue;
+    n[PREVIOUS_RESIDUAL] = residual;
 
     const rate = anomalous ? c.anomalyRateFactor : 1;
     const step = Math.max(-c.updateClip * sigma, Math.min(c.updateClip * sigma, residual)) * rate;
     this.profile.learn(input.ts, logValue, step * this.profile.pointRate(c.profileRate), step * c.weekendRate);
-    this.sigma += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - this.sigma);
+    n[SIGMA] += rate * c.sigmaRate * (Math.min(Math.abs(residual), c.updateClip * sigma) - n[SIGMA]);
 
     const kind: AlertKind =
       point >= sustained && point >= flat ? (value === 0 ? 'zero' : deviation > 0 ? 'spike' : 'drop') : sustained >= flat ? 'shift' : 'flat';
@@ -193,7 +196,7 @@ export class ContextScorer implements StreamScorer {
    * value (|z| capped at 3, less `flatLevelSlack`). Neither part alone is rare enough: quiet hours
    * are smooth, and a point 2 typical deviations off is common; together they are.
    */
-  private smoothEvidence(change: number, changeScale: number, z: number): number {
+  private smoothEvidence(n: number[], change: number, changeScale: number, z: number): number {
     const c = this.config;
     if (c.flatThreshold === 0 || !(changeScale > 0) || Number.isNaN(change)) return 0;
     // Mean absolute change → variance of a normal distribution: (π/2)·mean².
@@ -202,14 +205,29 @@ export class ContextScorer implements StreamScorer {
     const likelihoodRatio = Math.LN2 - (1.5 * change * change) / variance;
     const level = Math.min(Math.abs(z), FLAT_Z_CAP) - c.flatLevelSlack;
     const step = Math.max(-c.flatClip, likelihoodRatio + level);
-    this.smooth = Math.min(CUSUM_CAP * c.flatThreshold, Math.max(0, this.smooth + step));
-    return this.smooth / c.flatThreshold;
+    n[SMOOTH] = Math.min(CUSUM_CAP * c.flatThreshold, Math.max(0, n[SMOOTH] + step));
+    return n[SMOOTH] / c.flatThreshold;
   }
 }
 
 const CUSUM_CAP = 1.5;
 const DAY_MS = 86_400_000;
+/**
+ * Blocks of the day with a noise scale each: the typical size of the residual's change from one
+ * point to the next, the stream's own noise, per four hours of the (UTC) day; a source is rarely as
+ * noisy at night as in the afternoon.
+ */
 const NOISE_BLOCKS = 6;
+/** Offsets in a scorer's learned numbers. */
+const SIGMA = 0;
+const UP = 1;
+const DOWN = 2;
+const SMOOTH = 3;
+const PREVIOUS_LOG = 4;
+const PREVIOUS_RESIDUAL = 5;
+const SCALES = 6;
+/** Learned numbers before anything is learned; NaN: not learned yet. */
+const UNLEARNED: readonly number[] = [NaN, 0, 0, 0, NaN, NaN, ...new Array<number>(NOISE_BLOCKS).fill(NaN)];
 const FLAT_Z_CAP = 3;
 /** Enough points for a stable spread; more only costs time per event at fine cadences. */
 const MAX_RHYTHM_POINTS = 48;
