@@ -118,17 +118,16 @@ export class StreamSeries {
   observe(w: ScoredWindow): void {
     const folded = this.labeler.label(w.stream) === OTHER_STREAM;
     const table = folded ? this.folded : this.own;
-    let byModel = table.get(w.stream);
-    if (byModel === undefined) {
-      byModel = [];
-      table.set(w.stream, byModel);
-    }
-    let at = byModel.findIndex((m) => m.model === w.model);
-    if (at < 0) at = byModel.length;
-    let s = byModel[at];
+    const byModel = table.get(w.stream);
+    const at = byModel === undefined ? -1 : byModel.findIndex((m) => m.model === w.model);
+    let s = at < 0 ? undefined : byModel![at];
     if (s === undefined || s.last.length !== w.features) {
       s = { model: w.model, score: 0, threshold: 0, anomalous: false, last: new Array<number>(w.features).fill(0), expected: NaN, pendingWindows: 0 };
-      byModel[at] = s;
+      // A stream's first state goes into an array of exactly one: an empty array grown by a store
+      // reserves 17 slots (~150 bytes a stream).
+      if (byModel === undefined) table.set(w.stream, [s]);
+      else if (at < 0) byModel.push(s);
+      else byModel[at] = s;
     }
     s.score = w.score;
     s.threshold = w.threshold;
