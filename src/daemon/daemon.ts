@@ -68,7 +68,7 @@ export class Daemon {
     const { config } = opts.loaded;
     this.log = opts.log;
     this.pipeline = pipelineFromConfig<KafkaSourceRef>(config, opts.models, {
-      laneOf: (ref) => tpKey(ref),
+      laneOf: (ref) => ref.lane ?? tpKey(ref),
       snapshots: true,
     });
     this.metrics = new AnomalydMetrics({ maxStreamLabels: config.metrics.maxStreamLabels });

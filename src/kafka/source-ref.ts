@@ -12,4 +12,6 @@ export interface KafkaSourceRef {
    * rebalance or a fenced transaction, and work fetched in an older epoch is never delivered.
    */
   epoch?: number;
+  /** `tpKey` of its topic and partition, made once per fetched batch: the pipeline's lane of the event. */
+  lane?: string;
 }

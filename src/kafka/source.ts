@@ -166,13 +166,14 @@ export class KafkaSource {
         const epoch = this.epochs.get(key);
         const receivedAt = Date.now();
         for (const m of batch.messages) {
-          const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp), epoch };
+          const ref: KafkaSourceRef = { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: Number(m.timestamp), epoch, lane: key };
           this.inFlight++;
           this.inFlightBytes += refBytes(ref);
           this.subject.next(decodeEvent(ref, this.opts.decode, receivedAt));
-          // Resolving only advances the fetch position; nothing is committed until `commit`.
-          resolveOffset(m.offset);
         }
+        // Resolving only advances the fetch position; nothing is committed until `commit`. Once for
+        // the batch, as kafkajs' own auto-resolve does: per message it parsed every offset into a Long.
+        resolveOffset(batch.messages[batch.messages.length - 1].offset);
         this.highWatermarks.set(`${topic}\u0000${partition}`, { topic, partition, hw: BigInt(batch.highWatermark) });
         // Backpressure: hold this batch (and with it the next fetch) until the pipeline caught up.
         // Pausing the partitions instead would make kafkajs sleep maxWaitTimeInMs before its next fetch.

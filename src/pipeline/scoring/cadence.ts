@@ -87,7 +87,9 @@ export class CadenceTracker {
     const { row, at } = this;
     const count = row[at + COUNT];
     const start = count < GAPS ? 0 : row[at + NEXT];
-    return Array.from({ length: count }, (_, i) => row[at + ((start + i) % GAPS)]);
+    const gaps = new Array<number>(count);
+    for (let i = 0; i < count; i++) gaps[i] = row[at + ((start + i) % GAPS)];
+    return gaps;
   }
 }
 
