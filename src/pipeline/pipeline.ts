@@ -455,6 +455,14 @@ export class ScoringPipeline<S = unknown> {
     return out;
   }
 
+  private readonly latestOne = new Float32Array(1);
+
+  /** A one-feature window's newest value, in an array the scorer reads during its call (a view per window was ~100 bytes of garbage). */
+  private latestOfOne(value: number): Float32Array {
+    this.latestOne[0] = value;
+    return this.latestOne;
+  }
+
   /** Scores one window under its stream's rule and advances the stream's episode. */
   private judge(w: ScoredWindow, staged: WindowStaged<S>, alerts: Alert[]): void {
     this.silences.observe(w.stream, w.model, staged.silenceAfter, w.ts, staged.cadenceMs, w.index, w.receivedAt, alerts, this.laneOf(staged.source));
@@ -469,7 +477,7 @@ export class ScoringPipeline<S = unknown> {
     const cadenceMs = staged.cadenceMs;
     const out = this.scorers.score(w.stream, staged.scoring, {
       raw: w.rawScore ?? w.score,
-      latest: w.values.subarray(newest, newest + own),
+      latest: own === 1 ? this.latestOfOne(w.values[newest]) : w.values.subarray(newest, newest + own),
       reconstructedLatest: w.reconstruction[newest],
       ts: w.ts,
       cadenceMs,

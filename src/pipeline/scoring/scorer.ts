@@ -5,7 +5,7 @@ import type { AlertKind } from '../types.js';
 export interface ScoreInput {
   /** The window's reconstruction MSE (in the model's scaled space). */
   raw: number;
-  /** The stream's own values of the window's newest point (one per feature). */
+  /** The stream's own values of the window's newest point (one per feature); read during the call only, its array is reused. */
   latest: ArrayLike<number>;
   /** The model's reconstruction of the newest point's first value, in raw units. */
   reconstructedLatest: number;
