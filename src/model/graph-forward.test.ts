@@ -49,15 +49,18 @@ describe.skipIf(!native)('compileGraphForward on the tensorflow backend', () => 
   const shapes = FORWARD_SHAPES;
 
   // Random weights in ±0.6 give outputs up to ~10 here, where one float32 ulp is ~1e-6: the bound is
-  // 1e-6 of the largest output (at least 1e-6 absolute).
-  it.each(shapes)('$kind (seqStep $seqStep, $features features, $units units): equals model.predict within 1e-6 relative on random inputs', async ({ kind, seqStep, features, units }) => {
+  // 2e-6 of the largest output (at least 2e-6 absolute), ~16 float32 ulps. XLA compiles for the
+  // host's instruction set, so the order of the sums differs from machine to machine: on an AMD EPYC
+  // without AVX-512 the 50-unit LSTM's largest difference is 1.14e-6 of its largest output, within
+  // 1e-6 on the machines before. The shipped model's bound below stays 1e-6 absolute.
+  it.each(shapes)('$kind (seqStep $seqStep, $features features, $units units): equals model.predict within 2e-6 relative on random inputs', async ({ kind, seqStep, features, units }) => {
     const model = randomModel(kind, seqStep, features, units, 7 + units);
     try {
       // 600 and 1024 run on the XLA session (600 padded to 1024), the others on the plain graph.
       for (const n of [1, 3, 64, 600, 1024]) {
         const input = seeded(n * seqStep * features, 100 + n, -0.5, 1.5);
         const { diff, scale } = await errorOf(model, input, n, seqStep, features);
-        expect(diff / Math.max(1, scale)).toBeLessThan(1e-6);
+        expect(diff / Math.max(1, scale)).toBeLessThan(2e-6);
       }
     } finally {
       model.dispose();
