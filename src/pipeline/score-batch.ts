@@ -54,6 +54,11 @@ export async function scoreWindows(
         anomalous: score > threshold,
         reconstruction: out.reconstruction.subarray(i * size, (i + 1) * size),
         stepErrors: out.stepErrors.subarray(i * model.seqStep, (i + 1) * model.seqStep),
+        // Set by the stream's scorer later: declared here, so setting them does not grow the object.
+        expected: undefined,
+        deviation: undefined,
+        kind: undefined,
+        cadenceMs: undefined,
       };
     });
   }
