@@ -1,8 +1,8 @@
 import type { ContextConfig, ScoringConfig } from '../../config/schema.js';
 import type { AlertKind } from '../types.js';
 import type { ScoreInput, ScoreOutput, StreamScorer } from './scorer.js';
-import { SeasonalProfile, type SeasonalProfileSnapshot } from './seasonal-profile.js';
-import { SharedRowsByWidth } from './shared-rows.js';
+import { newProfileRows, SeasonalProfile, type ProfileRows, type SeasonalProfileSnapshot } from './seasonal-profile.js';
+import { SharedRowsByWidth, type SharedRows } from './shared-rows.js';
 
 export interface ContextScorerSnapshot {
   method: 'context';
@@ -50,7 +50,11 @@ export class ContextScorer implements StreamScorer {
    */
   private learned: number[] | null = null;
 
-  constructor(private readonly config: ContextConfig) {}
+  constructor(
+    private readonly config: ContextConfig,
+    /** Where its profile's and rhythm window's numbers go (see newContextRows). */
+    private readonly rows: ContextRows = OWN_CONTEXT_ROWS,
+  ) {}
 
   follows(config: ScoringConfig): boolean {
     return config.method === 'context' && config.context === this.config;
@@ -85,8 +89,8 @@ export class ContextScorer implements StreamScorer {
   restore(s: ContextScorerSnapshot): void {
     if (s.method !== 'context') throw new Error(`a ${String(s.method)} snapshot is no context scorer's`);
     this.release();
-    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays);
-    this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm);
+    this.profile = s.profile === null ? null : SeasonalProfile.restore(s.profile, this.config.minDays, this.rows.profiles);
+    this.rhythm = s.rhythm === null ? null : RhythmWindow.restore(s.rhythm, this.rows.rhythms);
     const smooth = s.smooth;
     const scales = smooth?.changeScales ?? null;
     if (s.sigma === null && s.up === 0 && s.down === 0 && !(smooth?.sum) && scales === null) {
@@ -113,7 +117,7 @@ export class ContextScorer implements StreamScorer {
     if (input.cadenceMs === undefined || level === undefined) return { score: learningScore, threshold: 1, kind: errorKind };
     if (this.profile === null || !sameCadence(this.profile.cadenceMs, input.cadenceMs)) {
       this.release();
-      this.profile = new SeasonalProfile(input.cadenceMs, this.config.minDays);
+      this.profile = new SeasonalProfile(input.cadenceMs, this.config.minDays, this.rows.profiles);
     }
 
     const c = this.config;
@@ -185,7 +189,7 @@ export class ContextScorer implements StreamScorer {
   /** A rhythm window of `rhythmHours` at the profile's cadence; null when that is two points or fewer. */
   private newRhythm(): RhythmWindow | null {
     const points = Math.min(MAX_RHYTHM_POINTS, Math.round((this.config.rhythmHours * 3_600_000) / this.profile!.cadenceMs));
-    return points > 2 ? new RhythmWindow(points) : null;
+    return points > 2 ? new RhythmWindow(points, this.rows.rhythms) : null;
   }
 
   /**
@@ -242,12 +246,33 @@ interface RhythmSnapshot {
   count: number;
 }
 
+/** Rhythm windows' logs, by window size: a row of 2·size float64. */
+type RhythmRows = SharedRowsByWidth<Float64Array>;
+
+/** The rows context scorers keep their profiles' and rhythm windows' numbers in. */
+export interface ContextRows {
+  profiles: ProfileRows;
+  rhythms: RhythmRows;
+}
+
+/**
+ * Rows for the context scorers of one owner: a pipeline's scorers share one set, so the rows go when
+ * the pipeline goes, whether or not it dropped its streams first.
+ */
+export function newContextRows(): ContextRows {
+  return {
+    profiles: newProfileRows(),
+    rhythms: new SharedRowsByWidth<Float64Array>(
+      (values) => new Float64Array(values),
+      (chunk, base, width) => chunk.fill(0, base, base + width),
+    ),
+  };
+}
+
+/** The rows of scorers made on their own (tests, tools). */
+const OWN_CONTEXT_ROWS = newContextRows();
+
 /** The last `size` observed and expected log values, and how much each spreads. */
-/** Every rhythm window's logs, by window size: a row of 2·size float64. */
-const RHYTHM_ROWS = new SharedRowsByWidth<Float64Array>(
-  (values) => new Float64Array(values),
-  (chunk, base, width) => chunk.fill(0, base, base + width),
-);
 
 class RhythmWindow {
   /**
@@ -256,12 +281,18 @@ class RhythmWindow {
    */
   private logs: Float64Array | null = null;
   private base = 0;
-  /** The row of the logs in RHYTHM_ROWS (-1: none taken, or given back). */
+  /** The row of the logs in `rows` (-1: none taken, or given back). */
   private row = -1;
+  private readonly rows: SharedRows<Float64Array>;
   private next = 0;
   private count = 0;
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    rows: RhythmRows,
+  ) {
+    this.rows = rows.of(2 * size);
+  }
 
   snapshot(): RhythmSnapshot {
     // Still learning (no point pushed yet): nothing to copy; a restore reads the logs only once count > 0.
@@ -270,9 +301,9 @@ class RhythmWindow {
     return { size: this.size, observed: logs.subarray(0, this.size), expected: logs.subarray(this.size), next: this.next, count: this.count };
   }
 
-  static restore(s: RhythmSnapshot): RhythmWindow {
+  static restore(s: RhythmSnapshot, rows: RhythmRows): RhythmWindow {
     if (s.count > 0 && (s.observed.length !== s.size || s.expected.length !== s.size)) throw new Error(`a rhythm window of ${s.observed.length} logs does not fit ${s.size}`);
-    const w = new RhythmWindow(s.size);
+    const w = new RhythmWindow(s.size, rows);
     if (s.count > 0) {
       const logs = w.takeLogs();
       logs.set(s.observed, w.base);
@@ -284,16 +315,15 @@ class RhythmWindow {
   }
 
   private takeLogs(): Float64Array {
-    const rows = RHYTHM_ROWS.of(2 * this.size);
-    this.row = rows.lease();
-    this.base = rows.baseOf(this.row);
-    return (this.logs = rows.chunkOf(this.row));
+    this.row = this.rows.lease();
+    this.base = this.rows.baseOf(this.row);
+    return (this.logs = this.rows.chunkOf(this.row));
   }
 
   /** Gives the logs' row back; the window's holder drops it with this. */
   release(): void {
     if (this.row < 0) return;
-    RHYTHM_ROWS.of(2 * this.size).release(this.row);
+    this.rows.release(this.row);
     this.row = -1;
     this.logs = null;
   }

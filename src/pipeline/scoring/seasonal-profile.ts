@@ -1,4 +1,4 @@
-import { SharedRowsByWidth } from './shared-rows.js';
+import { SharedRowsByWidth, type SharedRows } from './shared-rows.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,17 +17,28 @@ interface ProfileChunk {
   readonly seen: Uint8Array;
 }
 
-/** Every profile's numbers, by slots a day: a row of `slots` and of `seen` each. */
-const PROFILE_ROWS = new SharedRowsByWidth<ProfileChunk>(
-  (values) => {
-    const buffer = new ArrayBuffer(values * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
-    return { slots: new Float32Array(buffer, 0, values), seen: new Uint8Array(buffer, values * Float32Array.BYTES_PER_ELEMENT, values) };
-  },
-  (chunk, base, width) => {
-    chunk.slots.fill(NaN, base, base + width);
-    chunk.seen.fill(0, base, base + width);
-  },
-);
+/** Profiles' numbers, by slots a day: a row of `slots` and of `seen` each. */
+export type ProfileRows = SharedRowsByWidth<ProfileChunk>;
+
+/**
+ * Rows for the profiles of one owner: a pipeline's scorers share one set, so the rows go when the
+ * pipeline goes, whether or not it dropped its streams first.
+ */
+export function newProfileRows(): ProfileRows {
+  return new SharedRowsByWidth<ProfileChunk>(
+    (values) => {
+      const buffer = new ArrayBuffer(values * (Float32Array.BYTES_PER_ELEMENT + Uint8Array.BYTES_PER_ELEMENT));
+      return { slots: new Float32Array(buffer, 0, values), seen: new Uint8Array(buffer, values * Float32Array.BYTES_PER_ELEMENT, values) };
+    },
+    (chunk, base, width) => {
+      chunk.slots.fill(NaN, base, base + width);
+      chunk.seen.fill(0, base, base + width);
+    },
+  );
+}
+
+/** The rows of profiles made on their own (tests, tools). */
+const OWN_PROFILE_ROWS = newProfileRows();
 
 /** Finer than this many slots a day the profile would only learn noise (and cost memory). */
 const MAX_SLOTS = 288;
@@ -45,8 +56,9 @@ const MAX_SLOTS = 288;
 export class SeasonalProfile {
   /**
    * The profile's slots and days seen (capped at 255) are `slotCount` entries of a chunk shared with
-   * other streams' profiles, from `base`: the row `row` of the profiles of that many slots. -1: released.
+   * other streams' profiles, from `base`: the row `row` of `rows`. -1: released.
    */
+  private readonly rows: SharedRows<ProfileChunk>;
   private readonly chunk: ProfileChunk;
   private row: number;
   private readonly base: number;
@@ -58,17 +70,18 @@ export class SeasonalProfile {
     readonly cadenceMs: number,
     /** Days a slot must have seen before it gives an expectation. */
     private readonly minDays = 1,
+    rows: ProfileRows = OWN_PROFILE_ROWS,
   ) {
-    const rows = PROFILE_ROWS.of(this.slotCount);
-    this.row = rows.lease();
-    this.chunk = rows.chunkOf(this.row);
-    this.base = rows.baseOf(this.row);
+    this.rows = rows.of(this.slotCount);
+    this.row = this.rows.lease();
+    this.chunk = this.rows.chunkOf(this.row);
+    this.base = this.rows.baseOf(this.row);
   }
 
   /** Gives the profile's row back; its holder drops it with this (a second call does nothing). */
   release(): void {
     if (this.row < 0) return;
-    PROFILE_ROWS.of(this.slotCount).release(this.row);
+    this.rows.release(this.row);
     this.row = -1;
   }
 
@@ -117,8 +130,8 @@ export class SeasonalProfile {
     return { slots, seen };
   }
 
-  static restore(s: SeasonalProfileSnapshot, minDays = 1): SeasonalProfile {
-    const p = new SeasonalProfile(s.cadenceMs, minDays);
+  static restore(s: SeasonalProfileSnapshot, minDays = 1, rows: ProfileRows = OWN_PROFILE_ROWS): SeasonalProfile {
+    const p = new SeasonalProfile(s.cadenceMs, minDays, rows);
     if (s.slots.length !== p.slotCount || s.seen.length !== p.slotCount) {
       p.release();
       throw new Error(`a profile of ${s.slots.length} slots does not fit ${p.slotCount}`);
