@@ -46,7 +46,7 @@ describe('exactly-once alerts and dead letters', () => {
     return d;
   };
   const report = (what: string, c: TopicComparison) =>
-    console.log(`${what}: ${c.got}/${c.expected} messages; missing ${c.missing}, duplicated ${c.duplicated}, spurious ${c.spurious}, streams out of order ${c.reordered.length}`);
+    console.log(`${what}: ${c.got}/${c.expected} messages; missing ${c.missing}, duplicated ${c.duplicated}, spurious ${c.spurious}, streams out of order ${c.reordered.length}; largest relative difference of a fraction ${c.largestFractionDifference.toExponential(2)}`);
   const expectIdentical = (c: TopicComparison) => {
     expect(c.expected).toBeGreaterThan(0);
     expect({ missing: c.missing, duplicated: c.duplicated, spurious: c.spurious, reordered: c.reordered }).toEqual({ missing: 0, duplicated: 0, spurious: 0, reordered: [] });
